@@ -1,0 +1,73 @@
+# Set-up and everyday targets. On a fresh Debian machine, as root:
+#   make run    install what is missing, build Release, run the daemon
+#   make test   install what is missing, build, run every test through ctest
+# See README.md.
+
+BUILD_DIR   ?= build
+ASAN_DIR    ?= build-asan
+FUZZ_DIR    ?= build-fuzz
+JOBS        ?= 2
+CMAKE_FLAGS ?=
+
+# Debian packages the build needs (DESIGN.md section 11), plus the toolchain.
+DEPS := build-essential cmake pkg-config \
+        librocksdb-dev libfaiss-dev libopenblas-dev libxapian-dev \
+        libflatbuffers-dev flatbuffers-compiler libcpp-httplib-dev \
+        nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev libspdlog-dev \
+        catch2 libssl-dev
+FUZZ_DEPS := clang libclang-rt-14-dev
+
+.PHONY: all deps build run test test-asan soak fuzz bench clean
+
+all: build
+
+# Installs only what dpkg says is missing; says nothing and touches no network
+# when everything is there.
+define install_missing
+	@missing=""; \
+	for p in $(1); do \
+	  dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed$$' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=""; [ "$$(id -u)" -ne 0 ] && SUDO="sudo"; \
+	  $$SUDO apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y --no-install-recommends $$missing; \
+	fi
+endef
+
+deps:
+	$(call install_missing,$(DEPS))
+
+$(BUILD_DIR)/CMakeCache.txt: | deps
+	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+build: deps $(BUILD_DIR)/CMakeCache.txt
+	cmake --build $(BUILD_DIR) -j$(JOBS)
+
+run: build
+	$(BUILD_DIR)/bin/signet daemon run
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j$(JOBS)
+
+test-asan: deps
+	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSIGNET_SANITIZE=ON $(CMAKE_FLAGS)
+	cmake --build $(ASAN_DIR) -j$(JOBS)
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j$(JOBS)
+
+# Long crash and load runs, kept out of `make test`.
+soak: build
+	cd $(BUILD_DIR) && SIGNET_CRASH_CYCLES=200 SIGNET_SOAK=1 ctest --output-on-failure -L soak -R 'crash|soak' --timeout 3600
+
+fuzz:
+	$(call install_missing,$(DEPS) $(FUZZ_DEPS))
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_FUZZ=ON -DSIGNET_BUILD_TESTS=OFF $(CMAKE_FLAGS)
+	cmake --build $(FUZZ_DIR) -j$(JOBS)
+	tests/fuzz/run_all.sh $(FUZZ_DIR)/bin
+
+bench: build
+	$(BUILD_DIR)/bin/signet-bench
+
+clean:
+	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

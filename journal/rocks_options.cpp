@@ -1,0 +1,86 @@
+#include "journal/rocks_options.h"
+
+#include <rocksdb/table.h>
+
+namespace signet::journal {
+namespace {
+
+class RocksStorageBudget final : public StorageBudget {
+ public:
+  explicit RocksStorageBudget(const Limits& limits)
+      : StorageBudget(limits),
+        cache(rocksdb::NewLRUCache(limits.block_cache_bytes)),
+        write_buffers(std::make_shared<rocksdb::WriteBufferManager>(limits.write_buffer_bytes)) {}
+  std::shared_ptr<rocksdb::Cache> cache;
+  std::shared_ptr<rocksdb::WriteBufferManager> write_buffers;
+};
+
+}  // namespace
+
+std::shared_ptr<StorageBudget> StorageBudget::create(const Limits& limits) {
+  return std::make_shared<RocksStorageBudget>(limits);
+}
+
+rocksdb::ColumnFamilyOptions small_cf_options(const std::shared_ptr<StorageBudget>& budget,
+                                              size_t write_buffer_bytes) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.write_buffer_size = write_buffer_bytes;
+  cf.max_write_buffer_number = 2;
+  cf.target_file_size_base = 16u << 20;
+  cf.max_bytes_for_level_base = 64u << 20;
+  cf.level0_file_num_compaction_trigger = 4;
+  cf.compression = rocksdb::kLZ4Compression;
+  cf.bottommost_compression = rocksdb::kZSTD;
+  rocksdb::BlockBasedTableOptions table;
+  auto* rb = static_cast<RocksStorageBudget*>(budget.get());
+  table.block_cache = rb->cache;
+  table.cache_index_and_filter_blocks = true;
+  table.pin_l0_filter_and_index_blocks_in_cache = true;
+  table.block_size = 16 * 1024;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+rocksdb::Options small_db_options(const std::shared_ptr<StorageBudget>& budget) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  options.max_background_jobs = 2;
+  options.max_open_files = 256;  // bounded descriptors, whatever the data size
+  options.keep_log_file_num = 3;
+  options.max_log_file_size = 1u << 20;
+  options.max_manifest_file_size = 4u << 20;
+  options.recycle_log_file_num = 0;
+  options.avoid_flush_during_shutdown = false;
+  auto* rb = static_cast<RocksStorageBudget*>(budget.get());
+  options.write_buffer_manager = rb->write_buffers;
+  static_cast<rocksdb::ColumnFamilyOptions&>(options) = small_cf_options(budget, 4u << 20);
+  return options;
+}
+
+Status from_rocks(const rocksdb::Status& s, const std::string& context) {
+  if (s.ok()) return Status::Ok();
+  std::string msg = context + ": " + s.ToString();
+  if (s.IsNoSpace() || s.ToString().find("No space left") != std::string::npos) return Status::NoSpace(msg);
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return Status::Unavailable(msg);
+  return Status::IOError(msg);
+}
+
+std::string encode_u64_be(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+uint64_t decode_u64_be(const char* p) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(p[i]);
+  return v;
+}
+
+}  // namespace signet::journal

@@ -1,0 +1,80 @@
+// The memories projection: one row per memory as GET /api/memory/:id shows it,
+// a newest-first time index for listing, per-author counts, and the stats of
+// GET /api/memories. Lives in the views RocksDB under its namespace.
+//
+// Reads may come from any thread and see whole batches only (each apply is one
+// WriteBatch with the checkpoint). apply() is called by one runner thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/memory_record.h"
+#include "projections/projection.h"
+#include "projections/views_db.h"
+
+namespace signet::projections {
+
+struct MemoryFilter {
+  std::optional<std::string> type;
+  std::vector<std::string> tags;  // every tag must be present
+  std::optional<std::string> who;
+  std::optional<std::string> project;
+  std::optional<bool> pinned;
+  std::optional<double> importance_min;
+  std::optional<int64_t> since_us;  // created at or after
+  std::optional<int64_t> until_us;  // created at or before
+  bool include_deleted = false;
+
+  bool matches(const engine::MemoryRecord& m) const;
+  bool empty() const;
+};
+
+struct MemoryStats {
+  uint64_t total = 0;            // not deleted
+  uint64_t critical = 0;         // pinned, not deleted
+  uint64_t with_embeddings = 0;  // not deleted, vector for the current content
+  uint64_t deleted = 0;          // soft-deleted, not yet purged
+};
+
+class MemoriesProjection final : public Projection {
+ public:
+  static constexpr uint32_t kVersion = 1;
+
+  // `ns` lets a rebuild run side by side with the live namespace ("mem").
+  static Result<std::unique_ptr<MemoriesProjection>> open(std::shared_ptr<ViewsDb> views, std::string ns = "mem");
+
+  std::string_view name() const override { return "memories"; }
+  uint32_t version() const override { return kVersion; }
+  uint64_t checkpoint() const override { return checkpoint_.load(); }
+  Status apply(std::span<const journal::Event> events) override;
+  Status reset() override;
+  bool rebuilt_on_open() const { return rebuilt_on_open_; }
+
+  // A row, deleted or not; nullopt when it never existed or was purged.
+  Result<std::optional<engine::MemoryRecord>> get(std::string_view id) const;
+  Result<std::vector<engine::MemoryRecord>> get_many(const std::vector<std::string>& ids) const;
+  // Newest first.
+  Result<std::vector<engine::MemoryRecord>> list(const MemoryFilter& filter, size_t offset, size_t limit) const;
+  Result<MemoryStats> stats() const;
+  Result<std::vector<std::string>> distinct_who() const;
+  // Every row in key order (for comparisons and exports); `fn` returns false to stop.
+  Status scan_rows(const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+
+ private:
+  MemoriesProjection(std::shared_ptr<ViewsDb> views, std::string ns) : views_(std::move(views)), ns_(std::move(ns)) {}
+
+  std::string row_key(std::string_view id) const;
+  std::string time_key(int64_t created_us, std::string_view id) const;
+  std::string who_key(std::string_view who) const;
+  std::string stats_key() const;
+
+  std::shared_ptr<ViewsDb> views_;
+  std::string ns_;
+  std::atomic<uint64_t> checkpoint_{0};
+  bool rebuilt_on_open_ = false;
+};
+
+}  // namespace signet::projections

@@ -1,0 +1,63 @@
+#include "projections/views_db.h"
+
+#include <rocksdb/write_batch.h>
+
+#include "journal/rocks_options.h"
+
+namespace signet::projections {
+
+using journal::decode_u64_be;
+using journal::encode_u64_be;
+using journal::from_rocks;
+
+Result<std::shared_ptr<ViewsDb>> ViewsDb::open(const std::string& path,
+                                               std::shared_ptr<journal::StorageBudget> budget, bool read_only) {
+  if (!budget) budget = journal::StorageBudget::create();
+  rocksdb::Options options = journal::small_db_options(budget);
+  rocksdb::DB* raw = nullptr;
+  auto s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, &raw) : rocksdb::DB::Open(options, path, &raw);
+  if (!s.ok()) return from_rocks(s, "open views at " + path);
+  auto v = std::shared_ptr<ViewsDb>(new ViewsDb());
+  v->db_.reset(raw);
+  v->path_ = path;
+  return v;
+}
+
+ViewsDb::~ViewsDb() {
+  if (db_) db_->Close().PermitUncheckedError();
+}
+
+std::string ViewsDb::checkpoint_key(std::string_view ns) { return "meta/" + std::string(ns) + "/checkpoint_seq"; }
+std::string ViewsDb::version_key(std::string_view ns) { return "meta/" + std::string(ns) + "/projection_version"; }
+
+Result<uint64_t> ViewsDb::read_checkpoint(std::string_view ns) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), checkpoint_key(ns), &v);
+  if (s.IsNotFound()) return uint64_t{0};
+  if (!s.ok()) return from_rocks(s, "read checkpoint of " + std::string(ns));
+  if (v.size() != 8) return Status::Corruption("checkpoint of " + std::string(ns) + " is malformed");
+  return decode_u64_be(v.data());
+}
+
+Result<uint32_t> ViewsDb::read_version(std::string_view ns) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), version_key(ns), &v);
+  if (s.IsNotFound()) return uint32_t{0};
+  if (!s.ok()) return from_rocks(s, "read version of " + std::string(ns));
+  return static_cast<uint32_t>(std::strtoul(v.c_str(), nullptr, 10));
+}
+
+Status ViewsDb::reset_namespace(std::string_view ns, uint32_t version) {
+  std::string begin = std::string(ns) + "/";
+  std::string end = std::string(ns) + "0";  // '0' follows '/'
+  rocksdb::WriteBatch batch;
+  auto s = batch.DeleteRange(db_->DefaultColumnFamily(), begin, end);
+  if (!s.ok()) return from_rocks(s, "reset " + std::string(ns));
+  batch.Put(checkpoint_key(ns), encode_u64_be(0));
+  batch.Put(version_key(ns), std::to_string(version));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return from_rocks(db_->Write(wo, &batch), "reset " + std::string(ns));
+}
+
+}  // namespace signet::projections

@@ -1,0 +1,42 @@
+// The "views" RocksDB (memory/views/): row-shaped projections live here, each
+// under its own key namespace with its checkpoint beside its rows. Internal to
+// projections/.
+//
+// Keys:  <ns>/...                      a projection's data
+//        meta/<ns>/checkpoint_seq      u64 BE, written in the same batch as the data
+//        meta/<ns>/projection_version  u32 as decimal text
+#pragma once
+
+#include <rocksdb/db.h>
+
+#include <memory>
+#include <string>
+
+#include "journal/status.h"
+#include "journal/storage_budget.h"
+
+namespace signet::projections {
+
+class ViewsDb {
+ public:
+  static Result<std::shared_ptr<ViewsDb>> open(const std::string& path,
+                                               std::shared_ptr<journal::StorageBudget> budget,
+                                               bool read_only = false);
+  ~ViewsDb();
+  rocksdb::DB* db() { return db_.get(); }
+  const std::string& path() const { return path_; }
+
+  static std::string checkpoint_key(std::string_view ns);
+  static std::string version_key(std::string_view ns);
+
+  Result<uint64_t> read_checkpoint(std::string_view ns) const;
+  Result<uint32_t> read_version(std::string_view ns) const;  // 0 when none stored
+  // Drops every key of `ns` and its meta, then stores `version` with checkpoint 0.
+  Status reset_namespace(std::string_view ns, uint32_t version);
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::string path_;
+};
+
+}  // namespace signet::projections
