@@ -51,25 +51,6 @@ std::string stats_value(const MemoryStats& s) {
 
 }  // namespace
 
-bool MemoryFilter::matches(const MemoryRecord& m) const {
-  if (m.purged) return false;
-  if (m.deleted && !include_deleted) return false;
-  if (type && m.type != *type) return false;
-  if (who && m.who != *who) return false;
-  if (project && m.project != *project) return false;
-  if (pinned && m.pinned != *pinned) return false;
-  if (importance_min && m.importance < *importance_min) return false;
-  if (since_us && m.created_at_us < *since_us) return false;
-  if (until_us && m.created_at_us > *until_us) return false;
-  for (const auto& t : tags)
-    if (std::find(m.tags.begin(), m.tags.end(), t) == m.tags.end()) return false;
-  return true;
-}
-
-bool MemoryFilter::empty() const {
-  return !type && tags.empty() && !who && !project && !pinned && !importance_min && !since_us && !until_us;
-}
-
 Result<std::unique_ptr<MemoriesProjection>> MemoriesProjection::open(std::shared_ptr<ViewsDb> views, std::string ns) {
   std::unique_ptr<MemoriesProjection> p(new MemoriesProjection(std::move(views), std::move(ns)));
   SIGNET_ASSIGN_OR_RETURN(uint32_t stored, p->views_->read_version(p->ns_));

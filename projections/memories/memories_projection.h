@@ -12,25 +12,12 @@
 #include <vector>
 
 #include "engine/memory_record.h"
+#include "projections/memory_filter.h"
 #include "projections/projection.h"
 #include "projections/views_db.h"
 
 namespace signet::projections {
 
-struct MemoryFilter {
-  std::optional<std::string> type;
-  std::vector<std::string> tags;  // every tag must be present
-  std::optional<std::string> who;
-  std::optional<std::string> project;
-  std::optional<bool> pinned;
-  std::optional<double> importance_min;
-  std::optional<int64_t> since_us;  // created at or after
-  std::optional<int64_t> until_us;  // created at or before
-  bool include_deleted = false;
-
-  bool matches(const engine::MemoryRecord& m) const;
-  bool empty() const;
-};
 
 struct MemoryStats {
   uint64_t total = 0;            // not deleted
