@@ -1,0 +1,14 @@
+// Route registration, one function per domain file. Each file registers its
+// routes as one table that can be read against API.md.
+#pragma once
+
+#include "api/http.h"
+#include "api/services.h"
+
+namespace signet::api {
+
+void register_health_routes(Router& r, Services& s);  // /health, /api/status, /api/features
+void register_memory_routes(Router& r, Services& s);  // /api/memories, /api/memory/*
+void register_log_routes(Router& r, Services& s);     // /api/logs, /api/logs/stream
+
+}  // namespace signet::api
