@@ -9,6 +9,7 @@
 #include <functional>
 
 #include "engine/content.h"
+#include "engine/embedding/embedder.h"
 #include "engine/uuid.h"
 
 namespace signet::engine {
@@ -81,6 +82,27 @@ std::string hex(const unsigned char* p, size_t n) {
     out[2 * i + 1] = digits[p[i] & 0xf];
   }
   return out;
+}
+
+// The EmbeddingRecorded of `content` as its own stream append, when an
+// in-process embedder is configured; nullopt otherwise (or if it fails: the
+// worker will retry, and the write must not fail for an embedding).
+std::optional<journal::StreamAppend> inline_embedding(Embedder* embedder, const std::string& id,
+                                                      const std::string& content, const std::string& hash) {
+  if (!embedder) return std::nullopt;
+  auto vectors = embedder->embed({content});
+  if (!vectors.ok() || vectors->size() != 1) return std::nullopt;
+  EmbeddingRecorded e;
+  e.memory_id = id;
+  e.model = embedder->model();
+  e.dims = embedder->dims();
+  e.content_hash = hash;
+  e.vector = std::move((*vectors)[0]);
+  journal::StreamAppend sa;
+  sa.stream = embedding_stream(id);
+  sa.expected = journal::ExpectedVersion::any();
+  sa.events.push_back({journal::EventType::EmbeddingRecorded, 1, encode(e)});
+  return sa;
 }
 
 }  // namespace
@@ -215,6 +237,9 @@ Result<RememberOutcome> Engine::remember(RememberCommand cmd) {
     ev.id = uuid_v4();
     auto commit = single(cmd.ctx, memory_stream(ev.id), journal::ExpectedVersion::no_stream(),
                          journal::EventType::MemoryRemembered, encode(ev));
+    auto embedding = inline_embedding(options_.inline_embedder, ev.id, ev.content, ev.content_hash);
+    bool embedded = embedding.has_value();
+    if (embedding) commit.streams.push_back(std::move(*embedding));
     auto appended = journal_.append(std::move(commit));
     if (!appended.ok()) {
       if (appended.status().IsConflict()) continue;  // someone took the hash or source id first
@@ -225,6 +250,7 @@ Result<RememberOutcome> Engine::remember(RememberCommand cmd) {
     RememberOutcome out;
     out.memory = std::move(*stored);
     out.seq = appended->last_seq;
+    out.embedded = embedded;
     return out;
   }
   return Status::Unavailable("too many concurrent writers of the same content; try again");
@@ -302,6 +328,11 @@ Result<MutationOutcome> Engine::modify(const ModifyCommand& cmd) {
     d.outcome.content_changed = ev.content.has_value();
     d.commit = single(cmd.ctx, memory_stream(m.id), journal::ExpectedVersion::exact(m.version),
                       journal::EventType::MemoryModified, encode(ev));
+    if (ev.content_hash) {
+      auto embedding = inline_embedding(options_.inline_embedder, m.id, *ev.content, *ev.content_hash);
+      d.outcome.embedded = embedding.has_value();
+      if (embedding) d.commit->streams.push_back(std::move(*embedding));
+    }
     return d;
   });
 }

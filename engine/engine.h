@@ -63,6 +63,7 @@ struct MutationOutcome {
   uint64_t current_version = 0;
   uint64_t new_version = 0;
   bool content_changed = false;
+  bool embedded = false;            // a new embedding was committed with the change
   std::string duplicate_memory_id;  // with kDuplicateContentHash
   uint64_t seq = 0;                 // commit seq; 0 when nothing was written
   std::string_view status_word() const { return refusal ? refusal_word(*refusal) : applied_word(applied); }
@@ -85,6 +86,7 @@ struct RememberCommand {
 struct RememberOutcome {
   MemoryRecord memory;   // the new memory, or the existing one when deduped
   bool deduped = false;
+  bool embedded = false; // an embedding was committed with it
   uint64_t seq = 0;      // commit seq (0 when deduped: nothing written)
 };
 
@@ -151,8 +153,14 @@ struct BatchForgetOutcome {
   uint64_t seq = 0;  // highest commit seq of the batch
 };
 
+class Embedder;
+
 struct EngineOptions {
   const Clock* clock = SystemClock::instance();
+  // An in-process embedder (builtin): remember and modify commit the new
+  // content's embedding in the same commit. Remote providers are left to the
+  // embedding worker instead, so no network call sits on the write path.
+  Embedder* inline_embedder = nullptr;
   int64_t recovery_window_us = 30 * kMicrosPerDay;
   size_t content_bytes_max = 256 * 1024;
   size_t batch_max = 200;

@@ -12,10 +12,14 @@ ProjectionRunner::ProjectionRunner(journal::Journal& journal, Projection& projec
 ProjectionRunner::~ProjectionRunner() { stop(); }
 
 void ProjectionRunner::start() {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (thread_.joinable()) return;
-  stop_ = false;
-  checkpoint_ = projection_.checkpoint();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (thread_.joinable()) return;
+    stop_ = false;
+    checkpoint_ = projection_.checkpoint();
+  }
+  // Registered without mu_ held: the journal's writer calls listeners under
+  // its own lock, and the listener takes mu_ (lock order: journal, then runner).
   listener_id_ = journal_.on_commit([this](uint64_t seq) {
     {
       std::lock_guard<std::mutex> l(mu_);
@@ -23,6 +27,7 @@ void ProjectionRunner::start() {
     }
     cv_.notify_one();
   });
+  std::lock_guard<std::mutex> lock(mu_);
   thread_ = std::thread([this] { loop(); });
 }
 

@@ -1,0 +1,618 @@
+// The vector projection (contract: vector_projection.h). FAISS is called only
+// from projections/vectors/*.cpp; its exceptions are caught there.
+//
+// Entries: FAISS's sequential ids. entries[i] points at the memory whose
+// vector entry i is, or is null (a tombstone: replaced or purged). A memory's
+// vector is in results only if it is current (embedded from the memory's
+// current content hash) and the filter, deleted flag included, passes; a
+// stale or forgotten memory's vector stays in the index so that a recover, or
+// modifying the content back, brings it back without a new embedding.
+//
+// Index kind: flat while the held (non-tombstone) entries are below
+// hnsw_threshold, since a flat search scans all of them; HNSW once they reach
+// it. Compaction (tombstones > 25% of entries) rebuilds with fresh ids and
+// chooses the kind again. Both happen right after the event that triggers
+// them, not at the end of a batch, and every build runs on one OpenMP thread
+// with FAISS's fixed RNG seed: the index is a function of the events applied,
+// however the runner batches them (a reopen restarts HNSW's level RNG, which
+// changes the graph's shape but not what it holds).
+//
+// Search with HNSW and a filter: FAISS 1.7.3 ignores
+// SearchParametersHNSW::efSearch (only the index's own member counts, checked
+// on this Debian) and changing that member would race the other searches, so
+// a selective filter cannot get a wider beam. Instead a stride sample of
+// entries estimates the share that passes; below kHnswSelectivityMin the
+// search is an exact scan of the passing entries (metadata check per entry,
+// one inner product per match), else HNSW with the selector, falling back to
+// the exact scan when HNSW returns fewer than k (so k always holds).
+#include "projections/vectors/vector_projection.h"
+
+#include <faiss/IndexFlat.h>
+#include <faiss/IndexHNSW.h>
+#include <faiss/impl/FaissException.h>
+#include <faiss/impl/HNSW.h>
+#include <faiss/impl/IDSelector.h>
+#include <faiss/utils/distances.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+
+#include "engine/memory_events.h"
+#include "engine/memory_record.h"
+#include "projections/vectors/memory_table.h"
+#include "projections/vectors/vector_snapshot.h"
+
+namespace signet::projections {
+
+using namespace vectors;
+using idx_t = faiss::Index::idx_t;
+
+namespace {
+
+constexpr size_t kEventsPerLock = 256;          // bounds how long a batch keeps searches waiting
+constexpr size_t kRebuildChunkVectors = 4096;   // copied per add() while rebuilding
+constexpr size_t kSelectivitySample = 256;      // entries checked to estimate a filter's share
+constexpr double kHnswSelectivityMin = 1.0 / 8; // below: exact scan (HNSW recall drops with the share)
+constexpr uint32_t kDimsMax = 65536;
+constexpr size_t kEntriesMax = INT32_MAX;       // HNSW's storage ids are 32-bit ints
+
+// std::shared_mutex on glibc prefers readers: with searches arriving back to
+// back the runner could wait forever. A writer holds the turnstile while it
+// waits, so new readers queue behind it.
+class RwLock {
+ public:
+  void lock() {
+    std::lock_guard<std::mutex> t(turnstile_);
+    mu_.lock();
+  }
+  void unlock() { mu_.unlock(); }
+  void lock_shared() {
+    { std::lock_guard<std::mutex> t(turnstile_); }
+    mu_.lock_shared();
+  }
+  void unlock_shared() { mu_.unlock_shared(); }
+
+ private:
+  std::mutex turnstile_;
+  std::shared_mutex mu_;
+};
+
+// FAISS parallelises inside one call with OpenMP. On 2 cores shared by many
+// request threads that only adds contention: one query, one thread. The
+// setting is per calling thread, so it is made at every entry point.
+class OmpOneThread {
+ public:
+  OmpOneThread() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~OmpOneThread() { omp_set_num_threads(saved_); }
+  OmpOneThread(const OmpOneThread&) = delete;
+  OmpOneThread& operator=(const OmpOneThread&) = delete;
+
+ private:
+  int saved_;
+};
+
+// Unit length in place. False when the vector has no direction (zero norm) or
+// a value that is not finite: such a vector cannot be compared by cosine.
+bool normalize(std::vector<float>& v) {
+  double sum = 0;
+  for (float x : v) {
+    if (!std::isfinite(x)) return false;
+    sum += static_cast<double>(x) * x;
+  }
+  if (!(sum > 0) || !std::isfinite(sum)) return false;
+  auto inv = static_cast<float>(1.0 / std::sqrt(sum));
+  for (float& x : v) x *= inv;
+  return true;
+}
+
+Status faiss_failure(std::string_view what, const std::exception& e) {
+  return Status::IOError("faiss: " + std::string(what) + ": " + e.what());
+}
+
+struct Hit {
+  float score;
+  idx_t entry;
+};
+// Higher score first; equal scores by entry, so results do not depend on scan order.
+bool better(const Hit& a, const Hit& b) { return a.score > b.score || (a.score == b.score && a.entry < b.entry); }
+
+// Passes entry i if it is a memory's current vector and the memory passes the
+// filter. Reads only the in-memory tables, under the caller's shared lock.
+class EntrySelector final : public faiss::IDSelector {
+ public:
+  EntrySelector(const VectorState& state, const CompiledFilter& filter) : state_(state), filter_(filter) {}
+  bool is_member(idx_t i) const override {
+    const MemoryNode* node = state_.entries[static_cast<size_t>(i)];
+    return node != nullptr && node->second.vector_current() && filter_.matches(node->second, state_.tag_sets);
+  }
+
+ private:
+  const VectorState& state_;
+  const CompiledFilter& filter_;
+};
+
+}  // namespace
+
+class VectorProjection::Impl {
+ public:
+  Impl(const std::string& dir, VectorOptions options)
+      : snapshot_path_(dir + "/" + std::string(kSnapshotFile)), options_(std::move(options)) {}
+
+  Status open();
+  void close();
+  uint64_t checkpoint() const { return checkpoint_.load(); }
+  bool rebuilt_on_open() const { return rebuilt_on_open_; }
+  const VectorOptions& options() const { return options_; }
+  Status apply(std::span<const journal::Event> events);
+  Status reset();
+  Status snapshot();
+  Result<std::vector<VectorHit>> search(const std::vector<float>& query, size_t k, const MemoryFilter* filter) const;
+  std::optional<std::vector<float>> vector_of(std::string_view id) const;
+  VectorStats stats() const;
+
+ private:
+  SnapshotKey key() const { return {options_.model, options_.dims, VectorProjection::kVersion}; }
+  Result<VectorState> empty_state() const;
+  std::unique_ptr<faiss::Index> make_index(bool hnsw) const;
+  void adopt(VectorState state);  // mu_ exclusive (or not yet shared)
+  Status apply_event(const journal::Event& e);
+  Status apply_memory_event(std::string_view id, const journal::Event& e);
+  Status apply_embedding(const journal::Event& e);
+  void drop_entry(MemoryMeta& m);
+  std::optional<bool> rebuild_due() const;  // the kind to rebuild as (true: HNSW), if one is due
+  Status rebuild(bool hnsw);
+  Status write_snapshot_locked();
+  const float* stored_vectors() const;
+  double passing_share(const EntrySelector& sel) const;
+  std::vector<Hit> index_search(const float* q, size_t k, EntrySelector& sel) const;
+  std::vector<Hit> exact_scan(const float* q, size_t k, const EntrySelector& sel) const;
+
+  // Constant after construction.
+  const std::string snapshot_path_;
+  const VectorOptions options_;
+  bool rebuilt_on_open_ = false;
+
+  // write_mu_ serialises the mutators (apply, reset, snapshot, close). State
+  // below changes only with write_mu_ held *and* mu_ held exclusively, so
+  // holding either one is enough to read it.
+  std::mutex write_mu_;
+  mutable RwLock mu_;
+  VectorState state_;
+  bool hnsw_ = false;
+  size_t tombstones_ = 0;
+  size_t live_vectors_ = 0;
+  std::atomic<uint64_t> checkpoint_{0};  // == state_.checkpoint_seq, readable without a lock
+
+  // Guarded by write_mu_ only.
+  uint64_t snapshot_seq_ = 0;  // checkpoint of the snapshot on disk (0: none)
+  uint64_t events_since_snapshot_ = 0;
+  bool broken_ = false;  // an add threw halfway; the runner has stopped
+};
+
+// ---- open, close, reset -----------------------------------------------------
+
+std::unique_ptr<faiss::Index> VectorProjection::Impl::make_index(bool hnsw) const {
+  auto d = static_cast<int>(options_.dims);
+  if (!hnsw) return std::make_unique<faiss::IndexFlatIP>(d);
+  auto index = std::make_unique<faiss::IndexHNSWFlat>(d, options_.hnsw_m, faiss::METRIC_INNER_PRODUCT);
+  index->hnsw.efConstruction = options_.hnsw_ef_construction;
+  index->hnsw.efSearch = options_.hnsw_ef_search;
+  return index;
+}
+
+Result<VectorState> VectorProjection::Impl::empty_state() const {
+  VectorState s;
+  try {
+    s.index = make_index(options_.hnsw_threshold == 0);
+  } catch (const std::exception& e) {
+    return faiss_failure("create index", e);
+  }
+  return s;
+}
+
+void VectorProjection::Impl::adopt(VectorState state) {
+  state_ = std::move(state);
+  hnsw_ = dynamic_cast<faiss::IndexHNSW*>(state_.index.get()) != nullptr;
+  if (auto* h = dynamic_cast<faiss::IndexHNSW*>(state_.index.get())) {
+    // A snapshot keeps the parameters it was built with; searches and later adds use today's.
+    h->hnsw.efConstruction = options_.hnsw_ef_construction;
+    h->hnsw.efSearch = options_.hnsw_ef_search;
+  }
+  tombstones_ = 0;
+  for (const MemoryNode* node : state_.entries) tombstones_ += node == nullptr ? 1 : 0;
+  live_vectors_ = 0;
+  for (const auto& [id, m] : state_.memories) live_vectors_ += m.live_vector() ? 1 : 0;
+  checkpoint_ = state_.checkpoint_seq;
+}
+
+Status VectorProjection::Impl::open() {
+  std::lock_guard<std::mutex> writer(write_mu_);
+  std::remove((snapshot_path_ + ".tmp").c_str());  // a write cut short by a crash
+  auto loaded = read_snapshot(snapshot_path_, key());
+  if (loaded.ok()) {
+    adopt(std::move(loaded).value());
+    snapshot_seq_ = state_.checkpoint_seq;
+    return Status::Ok();
+  }
+  if (!loaded.status().IsNotFound()) {
+    // Another model, dims or version, or a damaged file: the journal holds
+    // everything, so start from seq 1 rather than trust or fail on it.
+    rebuilt_on_open_ = true;
+    SIGNET_TRY(remove_snapshot(snapshot_path_));
+  }
+  SIGNET_ASSIGN_OR_RETURN(auto fresh, empty_state());
+  adopt(std::move(fresh));
+  return Status::Ok();
+}
+
+void VectorProjection::Impl::close() {
+  std::lock_guard<std::mutex> writer(write_mu_);
+  if (broken_ || state_.checkpoint_seq == snapshot_seq_) return;
+  // Nothing is lost if this fails: the next open replays the journal from the
+  // older snapshot's checkpoint (or from seq 1).
+  (void)write_snapshot_locked();
+}
+
+Status VectorProjection::Impl::reset() {
+  std::lock_guard<std::mutex> writer(write_mu_);
+  SIGNET_ASSIGN_OR_RETURN(auto fresh, empty_state());
+  VectorState old;
+  {
+    std::unique_lock<RwLock> lock(mu_);
+    old = std::move(state_);
+    adopt(std::move(fresh));
+  }
+  broken_ = false;
+  snapshot_seq_ = 0;
+  events_since_snapshot_ = 0;
+  return remove_snapshot(snapshot_path_);
+}  // the old state is freed here, outside the lock
+
+Status VectorProjection::Impl::snapshot() {
+  std::lock_guard<std::mutex> writer(write_mu_);
+  return write_snapshot_locked();
+}
+
+Status VectorProjection::Impl::write_snapshot_locked() {
+  // Reads state_ with write_mu_ only: searches go on meanwhile.
+  if (broken_) return Status::Unavailable("vector projection failed mid-event; reset() or reopen to rebuild");
+  events_since_snapshot_ = 0;  // a failure is retried after another snapshot_every_events
+  SIGNET_TRY(write_snapshot(snapshot_path_, key(), state_));
+  snapshot_seq_ = state_.checkpoint_seq;
+  return Status::Ok();
+}
+
+// ---- apply ------------------------------------------------------------------
+
+Status VectorProjection::Impl::apply(std::span<const journal::Event> events) {
+  std::lock_guard<std::mutex> writer(write_mu_);
+  OmpOneThread one_thread;
+  size_t i = 0;
+  while (i < events.size()) {
+    std::optional<bool> rebuild_as;
+    {
+      std::unique_lock<RwLock> lock(mu_);
+      for (size_t held = 0; i < events.size() && held < kEventsPerLock && !rebuild_as; ++i, ++held) {
+        const journal::Event& e = events[i];
+        if (e.seq <= state_.checkpoint_seq) continue;
+        Status st;
+        try {
+          st = apply_event(e);
+        } catch (const std::exception& ex) {  // faiss::FaissException, std::bad_alloc
+          broken_ = true;  // the index may now disagree with the tables: never persist it
+          st = faiss_failure("add", ex);
+        }
+        if (!st.ok()) return st.WithContext("vector projection at seq " + std::to_string(e.seq));
+        state_.checkpoint_seq = e.seq;
+        checkpoint_ = e.seq;
+        ++events_since_snapshot_;
+        rebuild_as = rebuild_due();
+      }
+    }
+    if (rebuild_as) {
+      Status st = rebuild(*rebuild_as);
+      if (!st.ok()) return st.WithContext("vector projection at seq " + std::to_string(state_.checkpoint_seq));
+    }
+  }
+  // A failed snapshot fails the apply (the events are applied and the
+  // checkpoint moved), so the runner reports it rather than it going unseen;
+  // nothing is lost, the journal still holds every event.
+  if (events_since_snapshot_ > 0 && events_since_snapshot_ >= options_.snapshot_every_events)
+    return write_snapshot_locked();
+  return Status::Ok();
+}
+
+Status VectorProjection::Impl::apply_event(const journal::Event& e) {
+  std::string_view id = engine::memory_id_of_stream(e.stream);
+  if (!id.empty()) return apply_memory_event(id, e);
+  if (e.type == journal::EventType::EmbeddingRecorded) return apply_embedding(e);
+  return Status::Ok();  // accesses, jobs, documents: nothing a vector search uses
+}
+
+Status VectorProjection::Impl::apply_memory_event(std::string_view id, const journal::Event& e) {
+  using journal::EventType;
+  auto it = state_.memories.find(id);
+  MemoryMeta* m = it == state_.memories.end() ? nullptr : &it->second;
+  const bool was_live = m && m->live_vector();
+  switch (e.type) {
+    case EventType::MemoryRemembered: {
+      SIGNET_ASSIGN_OR_RETURN(auto r, engine::decode_remembered(e.payload));
+      if (!m) m = &state_.memories.try_emplace(std::string(id)).first->second;
+      m->content_hash = hash_digest(r.content_hash);
+      m->type = state_.strings.intern(r.type);
+      m->who = state_.strings.intern(r.who);
+      m->project = state_.strings.intern(r.project);
+      m->tags = state_.tag_sets.intern(r.tags, state_.strings);
+      m->importance = r.importance;
+      m->pinned = r.pinned;
+      m->created_at_us = e.ts_us;
+      m->deleted = false;
+      break;
+    }
+    case EventType::MemoryModified: {
+      SIGNET_ASSIGN_OR_RETURN(auto r, engine::decode_modified(e.payload));
+      if (!m) return Status::Ok();  // never remembered here: nothing to filter or embed
+      if (r.content_hash) m->content_hash = hash_digest(*r.content_hash);  // a new hash makes the vector stale
+      if (r.type) m->type = state_.strings.intern(*r.type);
+      if (r.who) m->who = state_.strings.intern(*r.who);
+      if (r.project) m->project = state_.strings.intern(*r.project);
+      if (r.tags) m->tags = state_.tag_sets.intern(*r.tags, state_.strings);
+      if (r.importance) m->importance = *r.importance;
+      if (r.pinned) m->pinned = *r.pinned;
+      break;
+    }
+    case EventType::MemoryForgotten: {
+      SIGNET_ASSIGN_OR_RETURN(auto r, engine::decode_forgotten(e.payload));
+      (void)r;
+      if (m) m->deleted = true;
+      break;
+    }
+    case EventType::MemoryRecovered: {
+      SIGNET_ASSIGN_OR_RETURN(auto r, engine::decode_recovered(e.payload));
+      (void)r;
+      if (m) m->deleted = false;
+      break;
+    }
+    case EventType::MemoryPurged: {
+      SIGNET_ASSIGN_OR_RETURN(auto r, engine::decode_purged(e.payload));
+      (void)r;
+      if (!m) return Status::Ok();
+      live_vectors_ -= was_live ? 1 : 0;
+      drop_entry(*m);
+      state_.memories.erase(it);
+      return Status::Ok();
+    }
+    default:  // as fold_memory_event: anything else on a memory stream is not ours to skip
+      return Status::Corruption("seq " + std::to_string(e.seq) + ": event type " +
+                                std::string(journal::event_type_name(e.type)) + " does not belong on stream " +
+                                e.stream);
+  }
+  live_vectors_ = live_vectors_ - (was_live ? 1 : 0) + (m && m->live_vector() ? 1 : 0);
+  return Status::Ok();
+}
+
+Status VectorProjection::Impl::apply_embedding(const journal::Event& e) {
+  SIGNET_ASSIGN_OR_RETURN(auto rec, engine::decode_embedding_recorded(e.payload));
+  // Vectors of another model or size belong to another index.
+  if (rec.model != options_.model || rec.dims != options_.dims || rec.vector.size() != options_.dims)
+    return Status::Ok();
+  auto it = state_.memories.find(rec.memory_id);
+  if (it == state_.memories.end()) return Status::Ok();  // never remembered, or purged
+  MemoryMeta& m = it->second;
+  const uint64_t hash = hash_digest(rec.content_hash);
+  if (hash != m.content_hash) return Status::Ok();  // embedded from content the memory no longer has
+  if (!normalize(rec.vector)) return Status::Ok();  // no direction to compare
+  if (m.vector_current() &&
+      std::equal(rec.vector.begin(), rec.vector.end(), stored_vectors() + size_t{m.entry} * options_.dims))
+    return Status::Ok();  // re-embedded to the same vector: no tombstone needed
+  if (state_.entries.size() >= kEntriesMax) return Status::TooLarge("vector index is full");
+
+  const bool was_live = m.live_vector();
+  state_.entries.reserve(state_.entries.size() + 1);  // before add(): nothing may throw after it
+  state_.index->add(1, rec.vector.data());
+  drop_entry(m);
+  m.entry = static_cast<uint32_t>(state_.entries.size());
+  m.vector_hash = hash;
+  state_.entries.push_back(&*it);
+  live_vectors_ = live_vectors_ - (was_live ? 1 : 0) + (m.live_vector() ? 1 : 0);
+  return Status::Ok();
+}
+
+// The memory's vector entry, if any, becomes a tombstone.
+void VectorProjection::Impl::drop_entry(MemoryMeta& m) {
+  if (!m.has_vector()) return;
+  state_.entries[m.entry] = nullptr;
+  ++tombstones_;
+  m.entry = kNoEntry;
+}
+
+std::optional<bool> VectorProjection::Impl::rebuild_due() const {
+  const size_t total = state_.entries.size();
+  const bool want_hnsw = total - tombstones_ >= options_.hnsw_threshold;
+  if (tombstones_ * 4 > total) return want_hnsw;  // compaction; may also go back to flat
+  if (want_hnsw && !hnsw_) return true;
+  return std::nullopt;
+}
+
+// Builds the new index from the stored vectors while searches keep using the
+// old one (write_mu_ is held, so nothing changes under us), then swaps.
+Status VectorProjection::Impl::rebuild(bool hnsw) {
+  std::unique_ptr<faiss::Index> index;
+  std::vector<MemoryNode*> entries;
+  try {
+    index = make_index(hnsw);
+    entries.reserve(state_.entries.size() - tombstones_);
+    const size_t d = options_.dims;
+    const float* xb = stored_vectors();
+    std::vector<float> chunk;
+    chunk.reserve(kRebuildChunkVectors * d);
+    auto flush = [&] {
+      if (chunk.empty()) return;
+      index->add(static_cast<idx_t>(chunk.size() / d), chunk.data());
+      chunk.clear();
+    };
+    for (size_t i = 0; i < state_.entries.size(); ++i) {
+      if (state_.entries[i] == nullptr) continue;
+      chunk.insert(chunk.end(), xb + i * d, xb + (i + 1) * d);
+      entries.push_back(state_.entries[i]);
+      if (chunk.size() == kRebuildChunkVectors * d) flush();
+    }
+    flush();
+  } catch (const std::exception& e) {
+    return faiss_failure("rebuild", e);
+  }
+  std::unique_lock<RwLock> lock(mu_);
+  std::swap(state_.index, index);
+  state_.entries.swap(entries);
+  for (size_t i = 0; i < state_.entries.size(); ++i) state_.entries[i]->second.entry = static_cast<uint32_t>(i);
+  tombstones_ = 0;
+  hnsw_ = hnsw;
+  lock.unlock();
+  return Status::Ok();  // the old index is freed here, outside the lock
+}
+
+// ---- search -----------------------------------------------------------------
+
+const float* VectorProjection::Impl::stored_vectors() const {
+  if (hnsw_) return static_cast<const faiss::IndexFlat*>(static_cast<faiss::IndexHNSW*>(state_.index.get())->storage)->get_xb();
+  return static_cast<const faiss::IndexFlat*>(state_.index.get())->get_xb();
+}
+
+double VectorProjection::Impl::passing_share(const EntrySelector& sel) const {
+  const size_t n = state_.entries.size();
+  const size_t samples = std::min(n, kSelectivitySample);
+  size_t passing = 0;
+  for (size_t j = 0; j < samples; ++j) passing += sel.is_member(static_cast<idx_t>(j * n / samples)) ? 1 : 0;
+  return static_cast<double>(passing) / static_cast<double>(samples);
+}
+
+std::vector<Hit> VectorProjection::Impl::index_search(const float* q, size_t k, EntrySelector& sel) const {
+  std::vector<float> scores(k);
+  std::vector<idx_t> labels(k);
+  if (hnsw_) {
+    // IndexHNSW::search also adds to FAISS's global hnsw_stats without a lock:
+    // concurrent searches race on those counters, which nothing here reads.
+    faiss::SearchParametersHNSW params;
+    params.sel = &sel;
+    params.efSearch = options_.hnsw_ef_search;  // ignored by 1.7.3 (the member is used); honoured by later FAISS
+    state_.index->search(1, q, static_cast<idx_t>(k), scores.data(), labels.data(), &params);
+  } else {
+    faiss::SearchParameters params;
+    params.sel = &sel;
+    state_.index->search(1, q, static_cast<idx_t>(k), scores.data(), labels.data(), &params);
+  }
+  std::vector<Hit> hits;
+  for (size_t j = 0; j < k; ++j)
+    if (labels[j] >= 0) hits.push_back({scores[j], labels[j]});
+  return hits;
+}
+
+std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, const EntrySelector& sel) const {
+  const size_t d = options_.dims;
+  const float* xb = stored_vectors();
+  std::vector<Hit> heap;  // the k best so far; front is the worst of them
+  heap.reserve(k + 1);
+  for (size_t i = 0; i < state_.entries.size(); ++i) {
+    if (!sel.is_member(static_cast<idx_t>(i))) continue;
+    Hit h{faiss::fvec_inner_product(q, xb + i * d, d), static_cast<idx_t>(i)};
+    if (heap.size() == k && !better(h, heap.front())) continue;
+    heap.push_back(h);
+    std::push_heap(heap.begin(), heap.end(), better);
+    if (heap.size() > k) {
+      std::pop_heap(heap.begin(), heap.end(), better);
+      heap.pop_back();
+    }
+  }
+  std::sort(heap.begin(), heap.end(), better);
+  return heap;
+}
+
+Result<std::vector<VectorHit>> VectorProjection::Impl::search(const std::vector<float>& query, size_t k,
+                                                              const MemoryFilter* filter) const {
+  if (query.size() != options_.dims)
+    return Status::InvalidArgument("query vector has " + std::to_string(query.size()) + " values, expected " +
+                                   std::to_string(options_.dims));
+  std::vector<float> q = query;
+  if (!normalize(q)) return Status::InvalidArgument("query vector has a zero norm or a value that is not finite");
+  std::vector<VectorHit> out;
+  if (k == 0) return out;
+
+  OmpOneThread one_thread;
+  std::shared_lock<RwLock> lock(mu_);
+  CompiledFilter compiled(filter, state_.strings);
+  if (compiled.impossible() || state_.entries.empty()) return out;
+  EntrySelector sel(state_, compiled);
+  k = std::min(k, state_.entries.size());
+  std::vector<Hit> hits;
+  try {
+    if (!hnsw_) {
+      hits = index_search(q.data(), k, sel);  // flat: already exact
+    } else if (passing_share(sel) < kHnswSelectivityMin) {
+      hits = exact_scan(q.data(), k, sel);
+    } else {
+      hits = index_search(q.data(), k, sel);
+      if (hits.size() < k) hits = exact_scan(q.data(), k, sel);
+    }
+  } catch (const std::exception& e) {
+    return faiss_failure("search", e);
+  }
+  out.reserve(hits.size());
+  for (const Hit& h : hits)
+    out.push_back({state_.entries[static_cast<size_t>(h.entry)]->first, std::clamp(h.score, -1.0f, 1.0f)});
+  return out;
+}
+
+std::optional<std::vector<float>> VectorProjection::Impl::vector_of(std::string_view id) const {
+  std::shared_lock<RwLock> lock(mu_);
+  auto it = state_.memories.find(id);
+  if (it == state_.memories.end() || !it->second.live_vector()) return std::nullopt;
+  const float* v = stored_vectors() + size_t{it->second.entry} * options_.dims;
+  return std::vector<float>(v, v + options_.dims);
+}
+
+VectorStats VectorProjection::Impl::stats() const {
+  std::shared_lock<RwLock> lock(mu_);
+  return {live_vectors_, tombstones_, hnsw_};
+}
+
+// ---- the public face --------------------------------------------------------
+
+Result<std::unique_ptr<VectorProjection>> VectorProjection::open(const std::string& dir, VectorOptions options) {
+  if (options.model.empty()) return Status::InvalidArgument("vector projection: model is empty");
+  if (options.dims == 0 || options.dims > kDimsMax)
+    return Status::InvalidArgument("vector projection: dims must be in 1.." + std::to_string(kDimsMax));
+  if (options.hnsw_m < 2 || options.hnsw_ef_construction < 1 || options.hnsw_ef_search < 1)
+    return Status::InvalidArgument("vector projection: hnsw_m must be >= 2 and ef values >= 1");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError("create " + dir + ": " + ec.message());
+  auto impl = std::make_unique<Impl>(dir, std::move(options));
+  SIGNET_TRY(impl->open());
+  return std::unique_ptr<VectorProjection>(new VectorProjection(std::move(impl)));
+}
+
+VectorProjection::VectorProjection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+VectorProjection::~VectorProjection() { impl_->close(); }
+
+uint64_t VectorProjection::checkpoint() const { return impl_->checkpoint(); }
+Status VectorProjection::apply(std::span<const journal::Event> events) { return impl_->apply(events); }
+Status VectorProjection::reset() { return impl_->reset(); }
+bool VectorProjection::rebuilt_on_open() const { return impl_->rebuilt_on_open(); }
+Result<std::vector<VectorHit>> VectorProjection::search(const std::vector<float>& query, size_t k,
+                                                        const MemoryFilter* filter) const {
+  return impl_->search(query, k, filter);
+}
+std::optional<std::vector<float>> VectorProjection::vector_of(std::string_view id) const {
+  return impl_->vector_of(id);
+}
+Status VectorProjection::snapshot() { return impl_->snapshot(); }
+VectorStats VectorProjection::stats() const { return impl_->stats(); }
+const VectorOptions& VectorProjection::options() const { return impl_->options(); }
+
+}  // namespace signet::projections
