@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "api/http.h"
 #include "engine/config.h"
 #include "journal/clock.h"
 #include "journal/status.h"
@@ -38,6 +39,9 @@ class Daemon {
   // search weights, the kill switch, server limits for new streams).
   void reload(engine::Config config);
   int port() const;
+  // A request without a socket (fuzz targets, fast tests): see HttpServer::handle.
+  Response handle(Method method, const std::string& target, const std::string& body,
+                  const std::vector<std::pair<std::string, std::string>>& headers = {});
 
   class Impl;
 

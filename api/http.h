@@ -161,6 +161,12 @@ class HttpServer {
   void stop();
   bool stopping() const;
 
+  // One request through routing, authorisation and its handler, without a
+  // socket: for fuzz targets and fast tests. `target` may carry a query
+  // string. A streamed response is returned with its stream not run.
+  Response handle(Method method, const std::string& target, const std::string& body,
+                  const std::vector<std::pair<std::string, std::string>>& headers = {});
+
  private:
   class Impl;
   std::unique_ptr<Impl> impl_;

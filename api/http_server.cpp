@@ -39,10 +39,79 @@ class LocalAuthorizer final : public Authorizer {
   Status authorize(const Request&, Permission) const override { return Status::Ok(); }
 };
 
+// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong
+// forms, no surrogates, nothing above U+10FFFF), or 0 if there is none.
+size_t utf8_sequence_length(std::string_view s, size_t i) {
+  auto byte = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  unsigned char c = byte(i);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+  if (c >= 0xC2 && c <= 0xDF) n = 2;
+  else if (c == 0xE0) n = 3, lo = 0xA0;
+  else if (c == 0xED) n = 3, hi = 0x9F;
+  else if (c >= 0xE1 && c <= 0xEF) n = 3;
+  else if (c == 0xF0) n = 4, lo = 0x90;
+  else if (c == 0xF4) n = 4, hi = 0x8F;
+  else if (c >= 0xF1 && c <= 0xF3) n = 4;
+  else return 0;
+  if (i + n > s.size()) return 0;
+  if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
+  for (size_t k = 2; k < n; ++k)
+    if ((byte(i + k) & 0xC0) != 0x80) return 0;
+  return n;
+}
+
+bool valid_utf8(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    size_t n = utf8_sequence_length(s, i);
+    if (n == 0) return false;
+    i += n;
+  }
+  return true;
+}
+
+// `s` cut to at most `max` bytes without splitting a character.
+void truncate_utf8(std::string& s, size_t max) {
+  if (s.size() <= max) return;
+  size_t n = max;
+  while (n > 0 && (static_cast<unsigned char>(s[n]) & 0xC0) == 0x80) --n;
+  s.resize(n);
+}
+
+// Bytes that are not UTF-8 can go neither into a JSON answer (nlohmann's
+// dump() throws on them: a 500) nor into the journal (every later read of the
+// memory would fail the same way). The request path, the query string and the
+// headers we store are checked once here, before routing: a 400 naming the
+// part. JSON bodies need no check; the parser refuses invalid UTF-8.
+std::optional<std::string> non_utf8_part(const httplib::Request& r) {
+  if (!valid_utf8(r.path)) return "the request path is not valid UTF-8";
+  for (const auto& [name, value] : r.params) {
+    if (!valid_utf8(name)) return "a query parameter name is not valid UTF-8";
+    if (!valid_utf8(value)) return "query parameter '" + name + "' is not valid UTF-8";
+  }
+  for (const char* h : {"x-signet-actor", "x-signet-session-id"})
+    if (!valid_utf8(r.get_header_value(h))) return std::string("header '") + h + "' is not valid UTF-8";
+  return std::nullopt;
+}
+
+// Also when `s` is not UTF-8: an invalid byte becomes U+FFFD, so the error
+// body is always JSON.
 std::string json_escape(std::string_view s) {
   std::string out;
   out.reserve(s.size() + 8);
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      size_t n = utf8_sequence_length(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+      } else {
+        out.append(s.substr(i, n));
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out += "\\\""; break;
       case '\\': out += "\\\\"; break;
@@ -183,8 +252,8 @@ class HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::shared_ptr<spdlog::logger> log = log::get("http");
 
-  void dispatch(Method method, const httplib::Request& hreq, httplib::Response& hres) {
-    Request req;
+  // Builds our Request from httplib's and runs it; the caller writes the answer.
+  Response respond(Method method, const httplib::Request& hreq, Request& req) {
     req.arrived_at_ = std::chrono::steady_clock::now();
     req.method_ = method;
     req.path_ = hreq.path;
@@ -197,32 +266,34 @@ class HttpServer::Impl {
     ctx.actor.who = hreq.get_header_value("x-signet-actor");
     if (auto t = journal::parse_actor_type(hreq.get_header_value("x-signet-actor-type"))) ctx.actor.type = *t;
     ctx.session_id = hreq.get_header_value("x-signet-session-id");
-    if (ctx.session_id.size() > 256) ctx.session_id.resize(256);
-    if (ctx.actor.who.size() > 256) ctx.actor.who.resize(256);
+    truncate_utf8(ctx.session_id, 256);
+    truncate_utf8(ctx.actor.who, 256);
+    if (auto bad = non_utf8_part(hreq)) return Response::error(400, *bad);
 
-    Response res;
     Router::Match m = router.match(method, hreq.path);
     if (!m.route) {
-      res = m.other_method
-                ? Response::error(405, std::string(method_name(method)) + " is not allowed on " + hreq.path)
-                : Response::error(404, "not found: " + std::string(method_name(method)) + " " + hreq.path);
-    } else {
-      req.params_ = std::move(m.params);
-      Status allowed = m.route->info.permission == Permission::kNone
-                           ? Status::Ok()
-                           : authorizer->authorize(req, m.route->info.permission);
-      if (!allowed.ok()) {
-        res = Response::error(allowed.code() == Code::kPermissionDenied ? 403 : 401, allowed.message());
-      } else {
-        try {
-          res = m.route->handler(req);
-        } catch (const std::exception& e) {
-          // A handler that throws is our bug: log it with the request id.
-          log->error("request {} {} {} failed: {}", req.request_id_, method_name(method), hreq.path, e.what());
-          res = Response::error(500, "internal error (request " + req.request_id_ + ")");
-        }
-      }
+      return m.other_method
+                 ? Response::error(405, std::string(method_name(method)) + " is not allowed on " + hreq.path)
+                 : Response::error(404, "not found: " + std::string(method_name(method)) + " " + hreq.path);
     }
+    req.params_ = std::move(m.params);
+    Status allowed = m.route->info.permission == Permission::kNone
+                         ? Status::Ok()
+                         : authorizer->authorize(req, m.route->info.permission);
+    if (!allowed.ok())
+      return Response::error(allowed.code() == Code::kPermissionDenied ? 403 : 401, allowed.message());
+    try {
+      return m.route->handler(req);
+    } catch (const std::exception& e) {
+      // A handler that throws is our bug: log it with the request id.
+      log->error("request {} {} {} failed: {}", req.request_id_, method_name(method), hreq.path, e.what());
+      return Response::error(500, "internal error (request " + req.request_id_ + ")");
+    }
+  }
+
+  void dispatch(Method method, const httplib::Request& hreq, httplib::Response& hres) {
+    Request req;
+    Response res = respond(method, hreq, req);
     hres.status = res.status;
     hres.set_header("X-Request-Id", req.request_id_);
     for (const auto& [k, v] : res.headers) hres.set_header(k.c_str(), v);
@@ -335,5 +406,52 @@ void HttpServer::stop() {
 }
 
 bool HttpServer::stopping() const { return impl_->stopping.load(); }
+
+namespace {
+
+std::string percent_decode(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out.push_back(' ');
+    } else if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+               std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Response HttpServer::handle(Method method, const std::string& target, const std::string& body,
+                            const std::vector<std::pair<std::string, std::string>>& headers) {
+  httplib::Request hreq;
+  size_t q = target.find('?');
+  hreq.path = percent_decode(target.substr(0, q));
+  if (q != std::string::npos) {
+    std::string_view rest(target);
+    rest.remove_prefix(q + 1);
+    while (!rest.empty()) {
+      size_t amp = rest.find('&');
+      std::string_view pair = rest.substr(0, amp);
+      size_t eq = pair.find('=');
+      hreq.params.emplace(percent_decode(pair.substr(0, eq)),
+                          eq == std::string_view::npos ? std::string() : percent_decode(pair.substr(eq + 1)));
+      if (amp == std::string_view::npos) break;
+      rest.remove_prefix(amp + 1);
+    }
+  }
+  hreq.body = body;
+  for (const auto& [k, v] : headers) hreq.headers.emplace(k, v);
+  if (body.size() > impl_->options.max_body_bytes)
+    return Response::error(413, "request body is larger than " + std::to_string(impl_->options.max_body_bytes) + " bytes");
+  Request req;
+  return impl_->respond(method, hreq, req);
+}
 
 }  // namespace signet::api

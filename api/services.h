@@ -19,7 +19,19 @@
 #include "journal/journal.h"
 #include "projections/memories/memories_projection.h"
 
+namespace signet::engine {
+class Embedder;
+class EmbeddingWorker;
+}  // namespace signet::engine
+namespace signet::projections {
+class FtsProjection;
+class VectorProjection;
+}  // namespace signet::projections
+
 namespace signet::api {
+
+class SearchService;
+class AccessRecorder;
 
 struct ProcessInfo {
   int pid = 0;
@@ -44,15 +56,16 @@ struct Services {
   engine::Engine* engine = nullptr;
   projections::MemoriesProjection* memories = nullptr;
   projections::ProjectionRunner* memories_runner = nullptr;
+  projections::FtsProjection* fts = nullptr;
+  projections::ProjectionRunner* fts_runner = nullptr;
+  projections::VectorProjection* vectors = nullptr;
+  projections::ProjectionRunner* vectors_runner = nullptr;
+  engine::Embedder* embedder = nullptr;  // query embeddings; null: keyword only
+  engine::EmbeddingWorker* embedding_worker = nullptr;
+  SearchService* search = nullptr;
+  AccessRecorder* access = nullptr;
   std::vector<ProjectionHandle> projections;
   ProcessInfo process;
-  // Keyword search for batch forget's `query` (set once search is up).
-  std::function<Result<std::vector<std::pair<std::string, double>>>(
-      const std::string& query, const projections::MemoryFilter& filter, size_t limit, const Request& req)>
-      keyword_candidates;
-  // Later subsystems add their facts to /api/status and /api/features.
-  std::function<void(nlohmann::json&)> status_extra;
-  std::function<void(nlohmann::json&)> features_extra;
   // Set when the daemon is shutting down: long-lived responses end.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
   std::shared_ptr<std::atomic<int>> open_streams = std::make_shared<std::atomic<int>>(0);

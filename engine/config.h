@@ -46,7 +46,7 @@ struct MemoryConfig {
 
 struct ServerConfig {
   size_t max_body_bytes = 1024 * 1024;
-  uint32_t threads = 16;              // HTTP worker threads
+  uint32_t threads = 64;              // HTTP worker threads: one per open keep-alive connection
   uint32_t read_timeout_ms = 5000;    // a stalled client is cut off after this
   uint32_t write_timeout_ms = 5000;
   uint32_t keep_alive_timeout_ms = 5000;

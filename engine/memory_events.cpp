@@ -1,5 +1,6 @@
 #include "engine/memory_events.h"
 
+#include "journal/aligned_bytes.h"
 #include "journal/schema/memory_events_generated.h"
 
 namespace signet::engine {
@@ -36,11 +37,12 @@ Offset<String> opt(FlatBufferBuilder& fbb, const std::optional<std::string>& s) 
   return s ? fbb.CreateString(*s) : Offset<String>();
 }
 
+// `aligned` must outlive the returned table.
 template <typename T, bool (*Verify)(flatbuffers::Verifier&)>
-Result<const T*> root(std::string_view payload, const char* what) {
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(payload.data()), payload.size());
+Result<const T*> root(const AlignedBytes& aligned, const char* what) {
+  flatbuffers::Verifier verifier(aligned.data(), aligned.size());
   if (!Verify(verifier)) return Status::Corruption(std::string("malformed ") + what + " payload");
-  return flatbuffers::GetRoot<T>(payload.data());
+  return flatbuffers::GetRoot<T>(aligned.data());
 }
 
 template <typename T>
@@ -147,7 +149,8 @@ std::string encode(const EmbeddingModelChanged& e) {
 }
 
 Result<Remembered> decode_remembered(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryRemembered, verify_table<fb::MemoryRemembered>>(payload, "MemoryRemembered")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryRemembered, verify_table<fb::MemoryRemembered>>(aligned, "MemoryRemembered")));
   Remembered e;
   e.id = str(t->id());
   e.content = str(t->content());
@@ -165,7 +168,8 @@ Result<Remembered> decode_remembered(std::string_view payload) {
 }
 
 Result<Modified> decode_modified(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryModified, verify_table<fb::MemoryModified>>(payload, "MemoryModified")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryModified, verify_table<fb::MemoryModified>>(aligned, "MemoryModified")));
   Modified e;
   e.content = opt_str(t->content());
   e.content_hash = opt_str(t->content_hash());
@@ -180,22 +184,26 @@ Result<Modified> decode_modified(std::string_view payload) {
 }
 
 Result<Forgotten> decode_forgotten(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryForgotten, verify_table<fb::MemoryForgotten>>(payload, "MemoryForgotten")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryForgotten, verify_table<fb::MemoryForgotten>>(aligned, "MemoryForgotten")));
   return Forgotten{str(t->reason()), t->force()};
 }
 
 Result<Recovered> decode_recovered(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryRecovered, verify_table<fb::MemoryRecovered>>(payload, "MemoryRecovered")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryRecovered, verify_table<fb::MemoryRecovered>>(aligned, "MemoryRecovered")));
   return Recovered{str(t->reason())};
 }
 
 Result<Purged> decode_purged(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryPurged, verify_table<fb::MemoryPurged>>(payload, "MemoryPurged")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoryPurged, verify_table<fb::MemoryPurged>>(aligned, "MemoryPurged")));
   return Purged{str(t->reason())};
 }
 
 Result<EmbeddingRecorded> decode_embedding_recorded(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::EmbeddingRecorded, verify_table<fb::EmbeddingRecorded>>(payload, "EmbeddingRecorded")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::EmbeddingRecorded, verify_table<fb::EmbeddingRecorded>>(aligned, "EmbeddingRecorded")));
   EmbeddingRecorded e;
   e.memory_id = str(t->memory_id());
   e.model = str(t->model());
@@ -207,7 +215,8 @@ Result<EmbeddingRecorded> decode_embedding_recorded(std::string_view payload) {
 }
 
 Result<MemoriesAccessed> decode_memories_accessed(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoriesAccessed, verify_table<fb::MemoriesAccessed>>(payload, "MemoriesAccessed")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::MemoriesAccessed, verify_table<fb::MemoriesAccessed>>(aligned, "MemoriesAccessed")));
   MemoriesAccessed e;
   e.ids = strs(t->ids());
   if (t->counts()) e.counts.assign(t->counts()->begin(), t->counts()->end());
@@ -216,7 +225,8 @@ Result<MemoriesAccessed> decode_memories_accessed(std::string_view payload) {
 }
 
 Result<EmbeddingModelChanged> decode_embedding_model_changed(std::string_view payload) {
-  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::EmbeddingModelChanged, verify_table<fb::EmbeddingModelChanged>>(payload, "EmbeddingModelChanged")));
+  AlignedBytes aligned(payload);
+  SIGNET_ASSIGN_OR_RETURN(auto* t, (root<fb::EmbeddingModelChanged, verify_table<fb::EmbeddingModelChanged>>(aligned, "EmbeddingModelChanged")));
   return EmbeddingModelChanged{str(t->model()), t->dims()};
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/memory_events.h"
+#include "journal/aligned_bytes.h"
 #include "journal/schema/memory_record_generated.h"
 
 namespace signet::engine {
@@ -59,9 +60,10 @@ std::string encode_memory(const MemoryRecord& m) {
 }
 
 Result<MemoryRecord> decode_memory(std::string_view bytes) {
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  AlignedBytes aligned(bytes);
+  flatbuffers::Verifier verifier(aligned.data(), aligned.size());
   if (!fb::VerifyMemoryRecordBuffer(verifier)) return Status::Corruption("malformed memory record");
-  const fb::MemoryRecord* t = fb::GetMemoryRecord(bytes.data());
+  const fb::MemoryRecord* t = fb::GetMemoryRecord(aligned.data());
   MemoryRecord m;
   m.id = str(t->id());
   m.content = str(t->content());

@@ -654,7 +654,7 @@ Result<VerifyReport> Journal::verify(const std::function<void(uint64_t)>& progre
   return report;
 }
 
-Result<uint32_t> Journal::backup(const std::string& backup_dir) {
+Result<uint32_t> Journal::backup(const std::string& backup_dir, const std::string& metadata) {
   rocksdb::BackupEngineOptions bo(backup_dir);
   bo.sync = true;
   bo.share_files_with_checksum = true;
@@ -665,7 +665,7 @@ Result<uint32_t> Journal::backup(const std::string& backup_dir) {
   rocksdb::CreateBackupOptions co;
   co.flush_before_backup = true;  // the WAL is not copied: flush so the backup holds everything
   uint32_t id = 0;
-  s = engine->CreateNewBackup(co, impl_->db.get(), &id);
+  s = engine->CreateNewBackupWithMetadata(co, impl_->db.get(), metadata, &id);
   if (!s.ok()) return from_rocks(s, "create backup");
   return id;
 }

@@ -116,8 +116,9 @@ class Journal {
   Result<VerifyReport> verify(const std::function<void(uint64_t seq)>& progress = {}) const;
 
   // Hot, incremental backup of the journal into `backup_dir` (RocksDB
-  // BackupEngine); returns the backup id.
-  Result<uint32_t> backup(const std::string& backup_dir);
+  // BackupEngine: files already backed up are shared, not copied again);
+  // `metadata` is stored with it. Returns the backup id. See backup_store.h.
+  Result<uint32_t> backup(const std::string& backup_dir, const std::string& metadata = "");
 
   JournalStats stats() const;
   const std::string& path() const;

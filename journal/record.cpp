@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "journal/aligned_bytes.h"
 #include "journal/crc32c.h"
 #include "journal/schema/envelope_generated.h"
 
@@ -54,9 +55,10 @@ Result<Event> decode_record(std::string_view record, uint64_t seq) {
   size_t body_size = record.size() - kCrcBytes;
   uint32_t stored = crc32c::unmask(get_fixed32_le(record.data()));
   if (crc32c::extend(0, body, body_size) != stored) return corrupt("checksum mismatch");
-  flatbuffers::Verifier verifier(reinterpret_cast<const uint8_t*>(body), body_size);
+  AlignedBytes aligned(std::string_view(body, body_size));
+  flatbuffers::Verifier verifier(aligned.data(), aligned.size());
   if (!fb::VerifyEnvelopeBuffer(verifier)) return corrupt("malformed envelope");
-  const fb::Envelope* env = fb::GetEnvelope(body);
+  const fb::Envelope* env = fb::GetEnvelope(aligned.data());
   if (env->seq() != seq) {
     return corrupt(("envelope says seq " + std::to_string(env->seq())).c_str());
   }

@@ -99,16 +99,49 @@ long flag_value(const std::vector<std::string>& args, const std::string& flag, l
 
 // ---- run (foreground) ------------------------------------------------------
 
-int run_foreground(const Env& env) {
-  // Signals are taken by one thread with sigwait, so they are blocked before
-  // any other thread exists and every thread inherits the mask.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGHUP);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+// Signals reach a handler that only writes their number to a pipe; one thread
+// reads the pipe and acts. A handler, not blocked masks and sigwait: libraries
+// start threads before main() (OpenBLAS does), and a thread that never
+// blocked SIGTERM would otherwise take its default action and kill us.
+int g_signal_pipe[2] = {-1, -1};
+
+void on_signal(int sig) {
+  int saved = errno;
+  unsigned char b = static_cast<unsigned char>(sig);
+  ssize_t n = ::write(g_signal_pipe[1], &b, 1);
+  (void)n;
+  errno = saved;
+}
+
+Status install_signal_pipe() {
+  if (::pipe2(g_signal_pipe, O_CLOEXEC) != 0) return Status::IOError("cannot create the signal pipe");
+  ::fcntl(g_signal_pipe[1], F_SETFL, O_NONBLOCK);
+  struct sigaction sa{};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART;
+  for (int sig : {SIGTERM, SIGINT, SIGHUP})
+    if (::sigaction(sig, &sa, nullptr) != 0) return Status::IOError("cannot install signal handlers");
   ::signal(SIGPIPE, SIG_IGN);
+  return Status::Ok();
+}
+
+// Blocks until a signal arrives (or the pipe is closed: -1).
+int next_signal() {
+  for (;;) {
+    unsigned char b = 0;
+    ssize_t n = ::read(g_signal_pipe[0], &b, 1);
+    if (n == 1) return b;
+    if (n < 0 && errno == EINTR) continue;
+    return -1;
+  }
+}
+
+int run_foreground(const Env& env) {
+  if (Status st = install_signal_pipe(); !st.ok()) {
+    std::fprintf(stderr, "signet: %s\n", st.message().c_str());
+    return 1;
+  }
 
   lc::Paths paths = lc::Paths::of(env.workspace, env.log_file, env.log_dir);
   auto config = engine::load_config(env.workspace);
@@ -158,8 +191,9 @@ int run_foreground(const Env& env) {
   api::Daemon* d = daemon->get();
   std::thread signal_thread([&, d] {
     for (;;) {
-      int sig = 0;
-      if (sigwait(&signals, &sig) != 0) continue;
+      int sig = next_signal();
+      if (sig < 0) return;
+      if (sig == 0) return;  // serve() ended on its own
       if (sig == SIGHUP) {
         auto next = engine::load_config(env.workspace);
         if (!next.ok()) {
@@ -180,7 +214,9 @@ int run_foreground(const Env& env) {
   lc::remove_state(paths);
   if (signal_thread.joinable()) {
     // serve() can also end without a signal (the server failed): wake the thread.
-    pthread_kill(signal_thread.native_handle(), SIGTERM);
+    unsigned char zero = 0;
+    ssize_t n = ::write(g_signal_pipe[1], &zero, 1);
+    (void)n;
     signal_thread.join();
   }
   logger->info("stopped");

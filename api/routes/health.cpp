@@ -6,6 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "api/process_stats.h"
+#include "engine/embedding/embedder.h"
+#include "engine/embedding_worker.h"
 #include "api/routes/routes.h"
 #include "journal/clock.h"
 
@@ -58,6 +60,15 @@ class ResourceCache {
   bool degraded_ = false;
 };
 
+json embedding_json(const Services& s) {
+  if (!s.embedder) return {{"provider", s.config()->embedding.provider}, {"available", false}};
+  bool ok = !s.embedding_worker || s.embedding_worker->status().provider_ok;
+  return {{"provider", s.embedder->provider()},
+          {"model", s.embedder->model()},
+          {"dimensions", s.embedder->dims()},
+          {"available", ok}};
+}
+
 Response health(const Request&, Services& s, ResourceCache& cache) {
   bool degraded = false;
   json resources = cache.get(s, degraded);
@@ -94,13 +105,12 @@ Response status(const Request&, Services& s, ResourceCache& cache) {
               {"autonomousEnabled", p.autonomous_enabled},
               {"extractionModel", p.extraction_model}}},
             {"health", {{"score", degraded ? 0.5 : 1.0}, {"status", degraded ? "degraded" : "healthy"}}},
-            {"embedding", {{"provider", cfg->embedding.provider}, {"model", cfg->embedding.model}}},
+            {"embedding", embedding_json(s)},
             {"bypassedSessions", 0},
             {"journal", {{"sync", cfg->journal.sync}, {"last_seq", s.journal->last_seq()}}},
             {"configFile", cfg->source_path.empty() ? json(nullptr) : json(cfg->source_path)},
             {"logFile", s.process.log_file},
             {"resources", std::move(resources)}};
-  if (s.status_extra) s.status_extra(j);
   return Response::json(200, j.dump());
 }
 
@@ -111,10 +121,13 @@ Response features(const Request&, Services& s) {
             {"history", true},
             {"batchForget", true},
             {"batchModify", true},
+            {"hybridSearch", true},
+            {"vectorSearch", s.vectors != nullptr},
+            {"keywordPartialMatch", true},
+            {"embeddingProvider", s.embedder ? s.embedder->provider() : cfg->embedding.provider},
             {"pipelineV2", false},
             {"mutationsFrozen", cfg->memory.pipeline.mutations_frozen},
             {"authModes", json::array({"local"})}};
-  if (s.features_extra) s.features_extra(j);
   return Response::json(200, j.dump());
 }
 

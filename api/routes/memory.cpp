@@ -7,6 +7,8 @@
 #include "api/json_body.h"
 #include "api/memory_json.h"
 #include "api/routes/routes.h"
+#include "api/search_service.h"
+#include "projections/vectors/vector_projection.h"
 #include "engine/content.h"
 #include "journal/clock.h"
 
@@ -77,7 +79,7 @@ Response remember(const Request& req, Services& s) {
   j["pinned"] = m.pinned;
   j["importance"] = m.importance;
   j["content"] = m.content;
-  j["embedded"] = m.has_current_embedding();
+  j["embedded"] = r->embedded || m.has_current_embedding();
   j["deduped"] = r->deduped;
   j["version"] = m.version;
   j["created_at"] = time_json(m.created_at_us);
@@ -118,7 +120,9 @@ Response list_memories(const Request& req, Services& s) {
   for (const auto& m : *rows) list.push_back(memory_list_item_json(m));
   json j = json::object();
   j["memories"] = std::move(list);
-  j["stats"] = {{"total", stats->total}, {"withEmbeddings", stats->with_embeddings}, {"critical", stats->critical}};
+  // Vectors of the configured model (the vectors projection's count), not of any model.
+  uint64_t embedded = s.vectors ? std::min<uint64_t>(s.vectors->stats().vectors, stats->total) : stats->with_embeddings;
+  j["stats"] = {{"total", stats->total}, {"withEmbeddings", embedded}, {"critical", stats->critical}};
   mark_stale(j, fresh);
   return json_response(200, j);
 }
@@ -264,7 +268,7 @@ Response modify(const Request& req, Services& s) {
   if (!r.ok()) return error_response(req, r.status());
   json j = mutation_json(*r);
   j["contentChanged"] = r->content_changed;
-  j["embedded"] = false;
+  j["embedded"] = r->embedded;
   return json_response(outcome_code(*r), j);
 }
 
@@ -344,14 +348,10 @@ Result<std::vector<engine::ForgetCandidate>> forget_candidates(const JsonBody& b
   }
   s.wait_memories(req);
   if (has_query) {
-    if (!s.keyword_candidates) return Status::Unavailable("search is not available yet");
-    SIGNET_ASSIGN_OR_RETURN(auto hits, s.keyword_candidates(*query, f, max * 2, req));
-    for (const auto& [id, score] : hits) {
-      if (source_type && !source_type->empty()) {
-        auto row = s.memories->get(id);
-        if (!row.ok() || !*row || (*row)->source_type != *source_type) continue;
-      }
-      out.push_back({id, score, false, 0});
+    SIGNET_ASSIGN_OR_RETURN(auto found, s.search->keyword(*query, f, max * 2, req));
+    for (const auto& hit : found.hits) {
+      if (source_type && !source_type->empty() && hit.memory.source_type != *source_type) continue;
+      out.push_back({hit.memory.id, hit.score, false, 0});
       if (out.size() >= max) break;
     }
     return out;
@@ -492,6 +492,7 @@ Response batch_modify(const Request& req, Services& s) {
       }
       out = mutation_json(*r);
       out["contentChanged"] = r->content_changed;
+      out["embedded"] = r->embedded;
       if (!r->refusal && r->applied == engine::Applied::kUpdated) ++updated;
       results.push_back(out);
     }

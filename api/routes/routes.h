@@ -10,5 +10,7 @@ namespace signet::api {
 void register_health_routes(Router& r, Services& s);  // /health, /api/status, /api/features
 void register_memory_routes(Router& r, Services& s);  // /api/memories, /api/memory/*
 void register_log_routes(Router& r, Services& s);     // /api/logs, /api/logs/stream
+void register_search_routes(Router& r, Services& s);  // recall, /api/memory/search, /memory/search, /memory/similar
+void register_embedding_routes(Router& r, Services& s);  // /api/embeddings*
 
 }  // namespace signet::api

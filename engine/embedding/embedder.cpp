@@ -6,10 +6,26 @@
 
 namespace signet::engine {
 
-Result<std::unique_ptr<Embedder>> make_embedder(const EmbeddingConfig& config) {
+EmbeddingConfig with_defaults(const EmbeddingConfig& config) {
   EmbeddingConfig c = config;
   if (c.provider == "builtin") {
     if (c.model.empty()) c.model = BuiltinEmbedder::kModel;
+    if (c.dimensions == 0) c.dimensions = BuiltinEmbedder::kDefaultDims;
+  } else if (c.provider == "ollama") {
+    if (c.model.empty()) c.model = "nomic-embed-text";
+    if (c.base_url.empty()) c.base_url = "http://localhost:11434";
+    if (c.dimensions == 0) c.dimensions = 768;
+  } else if (c.provider == "openai") {
+    if (c.model.empty()) c.model = "text-embedding-3-small";
+    if (c.base_url.empty()) c.base_url = "https://api.openai.com";
+    if (c.dimensions == 0) c.dimensions = 1536;
+  }
+  return c;
+}
+
+Result<std::unique_ptr<Embedder>> make_embedder(const EmbeddingConfig& config) {
+  EmbeddingConfig c = with_defaults(config);
+  if (c.provider == "builtin") {
     if (c.model != BuiltinEmbedder::kModel) {
       // Another name would be recorded with vectors this code did not make.
       return Status::InvalidArgument("embedding.model for the builtin provider must be \"" +
@@ -19,18 +35,8 @@ Result<std::unique_ptr<Embedder>> make_embedder(const EmbeddingConfig& config) {
                             BuiltinEmbedder::create(c.dimensions == 0 ? BuiltinEmbedder::kDefaultDims : c.dimensions));
     return std::unique_ptr<Embedder>(std::move(builtin));
   }
-  if (c.provider == "ollama") {
-    if (c.model.empty()) c.model = "nomic-embed-text";
-    if (c.base_url.empty()) c.base_url = "http://localhost:11434";
-    if (c.dimensions == 0) c.dimensions = 768;
-    return make_ollama_embedder(c);
-  }
-  if (c.provider == "openai") {
-    if (c.model.empty()) c.model = "text-embedding-3-small";
-    if (c.base_url.empty()) c.base_url = "https://api.openai.com";
-    if (c.dimensions == 0) c.dimensions = 1536;
-    return make_openai_embedder(c);
-  }
+  if (c.provider == "ollama") return make_ollama_embedder(c);
+  if (c.provider == "openai") return make_openai_embedder(c);
   return Status::InvalidArgument("unknown embedding.provider \"" + c.provider +
                                  "\": expected one of builtin, ollama, openai");
 }

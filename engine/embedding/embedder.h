@@ -50,5 +50,8 @@ class Embedder {
 
 // kInvalidArgument for an unknown provider or impossible settings.
 Result<std::unique_ptr<Embedder>> make_embedder(const EmbeddingConfig& config);
+// The config with each provider's defaults filled in (model, dims, base_url),
+// without building anything: what make_embedder would use.
+EmbeddingConfig with_defaults(const EmbeddingConfig& config);
 
 }  // namespace signet::engine

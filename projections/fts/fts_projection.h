@@ -23,6 +23,9 @@ namespace signet::projections {
 
 struct FtsOptions {
   size_t reader_pool_size = 8;  // Xapian::Database handles shared by search threads
+  // Read the whole index back on open even when the machine has not restarted
+  // since the last commit (by default only after a restart: see the .cpp).
+  bool always_verify_on_open = false;
 };
 
 struct FtsQuery {
@@ -39,7 +42,7 @@ struct FtsHit {
 
 class FtsProjection final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: spelling data for query correction
   static Result<std::unique_ptr<FtsProjection>> open(const std::string& dir, FtsOptions options = {});
   ~FtsProjection() override;
 

@@ -1,0 +1,79 @@
+// Recall: keyword (Xapian BM25) and vector (FAISS cosine) candidates, both
+// filtered inside their index, blended as upstream does:
+//   score = alpha * vector + (1 - alpha) * keyword   when both found it,
+//   the one score it has                             when only one did,
+// then dropped below min_score, ranked, cut to limit. Each hit says where it
+// came from (hybrid, vector, keyword); the response's method says whether
+// vector search took part.
+//
+// Reads wait (bounded) for the projections they use to reach the journal head
+// seen when the request arrived; if the wait runs out, the answer is marked
+// stale rather than delayed further.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/access_recorder.h"
+#include "api/http.h"
+#include "engine/embedding/embedder.h"
+#include "engine/embedding_worker.h"
+#include "projections/fts/fts_projection.h"
+#include "projections/memories/memories_projection.h"
+#include "projections/vectors/vector_projection.h"
+
+namespace signet::api {
+
+struct Services;
+
+enum class HitSource : uint8_t { kHybrid, kVector, kKeyword };
+std::string_view hit_source_name(HitSource s);
+
+struct RecallQuery {
+  std::string text;
+  projections::MemoryFilter filter;
+  size_t limit = 10;
+  std::optional<double> alpha;      // default: search.alpha
+  std::optional<double> min_score;  // default: search.min_score
+  bool keyword_only = false;
+  bool record_access = true;
+};
+
+struct RecallHit {
+  engine::MemoryRecord memory;
+  double score = 0;
+  std::optional<double> keyword_score;
+  std::optional<double> vector_score;
+  HitSource source = HitSource::kKeyword;
+};
+
+struct RecallResult {
+  std::vector<RecallHit> hits;
+  bool vector_used = false;  // method: "hybrid" when true, else "keyword"
+  bool stale = false;
+};
+
+class SearchService {
+ public:
+  explicit SearchService(Services& services) : s_(services) {}
+
+  Result<RecallResult> recall(const RecallQuery& query, const Request& req);
+  // Keyword only, scores in (0, 1]; for /memory/search and batch forget.
+  Result<RecallResult> keyword(const std::string& text, const projections::MemoryFilter& filter, size_t limit,
+                               const Request& req);
+  // Nearest memories to `id`'s own vector (itself excluded); kNotFound when it has none.
+  Result<RecallResult> similar(const std::string& id, size_t k, const projections::MemoryFilter& filter,
+                               const Request& req);
+  // Whether query embedding can be attempted now (provider not known down).
+  bool vectors_available() const;
+
+ private:
+  bool wait_projections(const Request& req) const;
+  Result<std::vector<RecallHit>> load(std::vector<RecallHit> hits, size_t limit, double min_score,
+                                      const projections::MemoryFilter& filter) const;
+  Services& s_;
+};
+
+}  // namespace signet::api

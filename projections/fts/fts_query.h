@@ -1,0 +1,80 @@
+// What a user types -> the Xapian query the full-text projection runs, and
+// how a match is scored. Internal to projections/fts; fuzz targets and tests
+// call describe_text_query().
+//
+// Parsing: Xapian::QueryParser with OR as the default operator (any word may
+// match; documents matching more words rank higher), English stemming
+// (STEM_SOME), an English stopword list (dropped unless the query is nothing
+// but stopwords), phrases ("dark mode", dark-mode), trailing wildcards
+// (keyb*) and love/hate (+word, -word). Boolean operators (AND, OR, NOT) are
+// not syntax: agents write prose, and "do NOT use tabs" must not exclude
+// "tabs". Text the parser refuses becomes a plain OR of its words. Nothing
+// here throws.
+//
+// Scoring: CoordinatedBm25Weight ranks by the number of query terms a
+// document matches, then by BM25 (see fts_query.cpp for the formula and why).
+#pragma once
+
+#include <xapian.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace signet::projections::fts {
+
+// Text beyond this is ignored (cut at a character boundary): a query is a
+// question, not a document, and the bound keeps parsing and matching cheap.
+inline constexpr size_t kQueryTextBytesMax = 4096;
+// A wildcard (keyb*) expands to at most this many of the most frequent terms.
+inline constexpr Xapian::termcount kWildcardExpansionMax = 64;
+
+struct TextQuery {
+  Xapian::Query query;      // empty: nothing to search for (no hits)
+  uint32_t term_count = 0;  // weighted query terms: the most a document can match
+  bool fell_back = false;   // the parser refused the text; plain OR of its words
+};
+
+// Never throws.
+TextQuery parse_text_query(std::string_view text);
+// `text` with each word the index has never seen (neither as typed nor as its
+// stem) replaced by the closest word of the index's spelling table, within
+// two edits, for words of at least kSpellingWordBytesMin bytes: "keybindngs"
+// -> "keybindings". A word ending in a wildcard (keyb*) is a prefix, not a
+// typo. Everything else is kept as typed. Never throws.
+inline constexpr size_t kSpellingWordBytesMin = 5;  // shorter words have too many neighbours
+std::string correct_spelling(const Xapian::Database& db, std::string_view text);
+// The plain OR of the (stemmed, stopped) words of `text`; the parser's fallback.
+TextQuery plain_text_query(std::string_view text);
+// parse_text_query(text) as a string (Xapian's description, plus the term
+// count and whether it fell back). For fuzzing and tests; never throws.
+std::string describe_text_query(std::string_view text);
+
+// BM25 (Xapian::BM25Weight, default parameters) plus kMatchBonus for every
+// query term a document matches, so a document matching more query terms
+// always outranks one matching fewer, and BM25 orders documents matching the
+// same number. A wildcard's expansion counts as one term; each word of a
+// phrase counts. The bonus is far above any BM25 sum a bounded query can
+// reach, so a weight splits back exactly into (matched terms, BM25).
+class CoordinatedBm25Weight final : public Xapian::BM25Weight {
+ public:
+  static constexpr double kMatchBonus = 1e6;
+
+  CoordinatedBm25Weight* clone() const override { return new CoordinatedBm25Weight(); }
+  std::string name() const override { return "signet::CoordinatedBm25Weight"; }
+  double get_sumpart(Xapian::termcount wdf, Xapian::termcount doclen, Xapian::termcount uniqterms) const override {
+    return kMatchBonus + BM25Weight::get_sumpart(wdf, doclen, uniqterms);
+  }
+  double get_maxpart() const override { return kMatchBonus + BM25Weight::get_maxpart(); }
+};
+
+struct WeightParts {
+  uint32_t matched_terms = 0;
+  double bm25 = 0;
+};
+WeightParts split_weight(double weight);
+
+// In (0, 1]: (matched + bm25 / bm25_max) / (term_count + 1). See fts_query.cpp.
+double normalised_score(const WeightParts& parts, double bm25_max, uint32_t term_count);
+
+}  // namespace signet::projections::fts

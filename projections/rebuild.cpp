@@ -1,0 +1,116 @@
+#include "projections/rebuild.h"
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+
+#include "engine/memory_events.h"
+#include "engine/memory_record.h"
+#include "projections/fts/fts_projection.h"
+#include "projections/memories/memories_projection.h"
+#include "projections/views_db.h"
+
+namespace signet::projections {
+
+namespace fs = std::filesystem;
+
+std::string_view projection_kind_name(ProjectionKind k) {
+  switch (k) {
+    case ProjectionKind::kMemories: return "memories";
+    case ProjectionKind::kFts: return "fts";
+    case ProjectionKind::kVectors: return "vectors";
+  }
+  return "?";
+}
+
+Result<std::vector<ProjectionKind>> parse_projection_list(std::string_view text) {
+  if (text == "all" || text.empty())
+    return std::vector<ProjectionKind>{ProjectionKind::kMemories, ProjectionKind::kFts, ProjectionKind::kVectors};
+  std::vector<ProjectionKind> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string_view name = text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    if (name == "memories") out.push_back(ProjectionKind::kMemories);
+    else if (name == "fts") out.push_back(ProjectionKind::kFts);
+    else if (name == "vectors") out.push_back(ProjectionKind::kVectors);
+    else
+      return Status::InvalidArgument("unknown projection '" + std::string(name) +
+                                     "': expected memories, fts, vectors or all");
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<VectorOptions> vector_options_at(const journal::Journal& journal, uint64_t to_seq, VectorOptions fallback) {
+  SIGNET_ASSIGN_OR_RETURN(auto events, journal.read_stream(engine::kEmbeddingModelStream));
+  for (const auto& e : events) {
+    if (to_seq != 0 && e.seq > to_seq) break;
+    auto m = engine::decode_embedding_model_changed(e.payload);
+    if (!m.ok()) return m.status();
+    fallback.model = m->model;
+    fallback.dims = m->dims;
+  }
+  return fallback;
+}
+
+Result<RebuildReport> rebuild_projections(const journal::Journal& journal, const RebuildOptions& o) {
+  auto started = std::chrono::steady_clock::now();
+  fs::path ws(o.workspace);
+  std::error_code ec;
+  std::vector<Projection*> targets;
+  std::shared_ptr<ViewsDb> views;
+  std::unique_ptr<MemoriesProjection> memories;
+  std::unique_ptr<FtsProjection> fts;
+  std::unique_ptr<VectorProjection> vectors;
+  for (ProjectionKind k : o.projections) {
+    switch (k) {
+      case ProjectionKind::kMemories: {
+        fs::create_directories(ws / "memory/views", ec);
+        SIGNET_ASSIGN_OR_RETURN(views, ViewsDb::open((ws / "memory/views").string(), nullptr));
+        SIGNET_ASSIGN_OR_RETURN(memories, MemoriesProjection::open(views));
+        SIGNET_TRY(memories->reset());
+        targets.push_back(memories.get());
+        break;
+      }
+      case ProjectionKind::kFts: {
+        fs::create_directories(ws / "memory/fts", ec);
+        SIGNET_ASSIGN_OR_RETURN(fts, FtsProjection::open((ws / "memory/fts").string()));
+        SIGNET_TRY(fts->reset());
+        targets.push_back(fts.get());
+        break;
+      }
+      case ProjectionKind::kVectors: {
+        fs::create_directories(ws / "memory/vectors", ec);
+        VectorOptions vo = o.vectors;
+        vo.snapshot_every_events = UINT64_MAX;  // one snapshot at the end
+        SIGNET_ASSIGN_OR_RETURN(vectors, VectorProjection::open((ws / "memory/vectors").string(), vo));
+        SIGNET_TRY(vectors->reset());
+        targets.push_back(vectors.get());
+        break;
+      }
+    }
+  }
+  RebuildReport report;
+  uint64_t head = journal.last_seq();
+  report.to_seq = (o.to_seq == 0 || o.to_seq > head) ? head : o.to_seq;
+  uint64_t next = 1;
+  while (next <= report.to_seq) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(o.batch_events, report.to_seq - next + 1));
+    SIGNET_ASSIGN_OR_RETURN(auto events, journal.read(next, n));
+    if (events.empty()) break;
+    for (Projection* p : targets) {
+      Status st = p->apply(events);
+      if (!st.ok()) return st.WithContext("rebuilding " + std::string(p->name()));
+    }
+    report.events += events.size();
+    next = events.back().seq + 1;
+    if (o.progress) o.progress(next - 1, report.to_seq);
+  }
+  if (vectors) SIGNET_TRY(vectors->snapshot());
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return report;
+}
+
+}  // namespace signet::projections
