@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <unordered_map>
 
+#include "api/as_of.h"
 #include "api/services.h"
 
 namespace signet::api {
@@ -14,6 +15,11 @@ std::string_view hit_source_name(HitSource s) {
     case HitSource::kKeyword: return "keyword";
   }
   return "keyword";
+}
+
+SearchService::Sources SearchService::sources(const AsOfView* as_of) const {
+  if (as_of) return {as_of->memories.get(), as_of->fts.get(), as_of->vectors.get(), false};
+  return {s_.memories.get(), s_.fts.get(), s_.vectors.get(), true};
 }
 
 bool SearchService::wait_projections(const Request& req) const {
@@ -32,8 +38,8 @@ bool SearchService::vectors_available() const {
 
 // Ranks, drops below min_score, and attaches rows (re-checking the filter: the
 // indexes and the rows may be a few events apart).
-Result<std::vector<RecallHit>> SearchService::load(std::vector<RecallHit> hits, size_t limit, double min_score,
-                                                   const projections::MemoryFilter& filter) const {
+Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vector<RecallHit> hits, size_t limit,
+                                                   double min_score, const projections::MemoryFilter& filter) const {
   hits.erase(std::remove_if(hits.begin(), hits.end(), [&](const RecallHit& h) { return h.score < min_score; }),
              hits.end());
   std::stable_sort(hits.begin(), hits.end(), [](const RecallHit& a, const RecallHit& b) {
@@ -44,7 +50,7 @@ Result<std::vector<RecallHit>> SearchService::load(std::vector<RecallHit> hits, 
   std::vector<std::string> ids;
   ids.reserve(hits.size());
   for (const auto& h : hits) ids.push_back(h.memory.id);
-  SIGNET_ASSIGN_OR_RETURN(auto rows, s_.memories->get_many(ids));
+  SIGNET_ASSIGN_OR_RETURN(auto rows, src.memories->get_many(ids));
   std::unordered_map<std::string, engine::MemoryRecord*> by_id;
   for (auto& r : rows) by_id.emplace(r.id, &r);
   std::vector<RecallHit> out;
@@ -60,7 +66,8 @@ Result<std::vector<RecallHit>> SearchService::load(std::vector<RecallHit> hits, 
 
 Result<RecallResult> SearchService::recall(const RecallQuery& q, const Request& req) {
   RecallResult out;
-  out.stale = !wait_projections(req);
+  Sources src = sources(q.as_of);
+  if (src.live) out.stale = !wait_projections(req);
   auto cfg = s_.config();
   double alpha = q.alpha.value_or(cfg->search.alpha);
   double min_score = q.min_score.value_or(cfg->search.min_score);
@@ -77,18 +84,22 @@ Result<RecallResult> SearchService::recall(const RecallQuery& q, const Request& 
     return merged[it->second];
   };
 
-  if (s_.fts) {
+  if (src.fts) {
     projections::FtsQuery fq;
     fq.text = q.text;
     fq.filter = q.filter;
     fq.limit = k;
-    SIGNET_ASSIGN_OR_RETURN(auto hits, s_.fts->search(fq));
+    SIGNET_ASSIGN_OR_RETURN(auto hits, src.fts->search(fq));
     for (const auto& h : hits) slot(h.id).keyword_score = h.score;
   }
-  if (!q.keyword_only && vectors_available()) {
+  // An as-of view searches vectors of the model then in force; query with it
+  // only if it is the one we embed with now.
+  bool same_model = src.vectors && s_.embedder && src.vectors->options().model == s_.embedder->model() &&
+                    src.vectors->options().dims == s_.embedder->dims();
+  if (!q.keyword_only && vectors_available() && same_model) {
     auto qv = s_.embedder->embed({q.text});
     if (qv.ok() && qv->size() == 1) {
-      auto hits = s_.vectors->search((*qv)[0], k, &q.filter);
+      auto hits = src.vectors->search((*qv)[0], k, &q.filter);
       if (hits.ok()) {
         out.vector_used = true;
         for (const auto& h : *hits) slot(h.id).vector_score = std::max(0.0, static_cast<double>(h.score));
@@ -107,8 +118,8 @@ Result<RecallResult> SearchService::recall(const RecallQuery& q, const Request& 
       h.source = HitSource::kKeyword;
     }
   }
-  SIGNET_ASSIGN_OR_RETURN(out.hits, load(std::move(merged), q.limit, min_score, q.filter));
-  if (q.record_access && s_.access) {
+  SIGNET_ASSIGN_OR_RETURN(out.hits, load(src, std::move(merged), q.limit, min_score, q.filter));
+  if (src.live && q.record_access && s_.access) {
     std::vector<std::string> ids;
     for (const auto& h : out.hits) ids.push_back(h.memory.id);
     s_.access->record(ids);
@@ -134,7 +145,7 @@ Result<RecallResult> SearchService::keyword(const std::string& text, const proje
     r.keyword_score = h.score;
     found.push_back(std::move(r));
   }
-  SIGNET_ASSIGN_OR_RETURN(out.hits, load(std::move(found), limit, 0.0, filter));
+  SIGNET_ASSIGN_OR_RETURN(out.hits, load(sources(nullptr), std::move(found), limit, 0.0, filter));
   return out;
 }
 
@@ -157,7 +168,7 @@ Result<RecallResult> SearchService::similar(const std::string& id, size_t k, con
     found.push_back(std::move(r));
   }
   out.vector_used = true;
-  SIGNET_ASSIGN_OR_RETURN(out.hits, load(std::move(found), k, -1.0, filter));
+  SIGNET_ASSIGN_OR_RETURN(out.hits, load(sources(nullptr), std::move(found), k, -1.0, filter));
   return out;
 }
 

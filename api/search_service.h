@@ -27,6 +27,7 @@
 namespace signet::api {
 
 struct Services;
+struct AsOfView;
 
 enum class HitSource : uint8_t { kHybrid, kVector, kKeyword };
 std::string_view hit_source_name(HitSource s);
@@ -39,6 +40,8 @@ struct RecallQuery {
   std::optional<double> min_score;  // default: search.min_score
   bool keyword_only = false;
   bool record_access = true;
+  // Search the projections as of a past seq instead of the live ones.
+  const AsOfView* as_of = nullptr;
 };
 
 struct RecallHit {
@@ -70,9 +73,17 @@ class SearchService {
   bool vectors_available() const;
 
  private:
+  // The projections one search reads: the live ones, or an as-of view's.
+  struct Sources {
+    const projections::MemoriesProjection* memories = nullptr;
+    const projections::FtsProjection* fts = nullptr;
+    const projections::VectorProjection* vectors = nullptr;
+    bool live = true;
+  };
+  Sources sources(const AsOfView* as_of) const;
   bool wait_projections(const Request& req) const;
-  Result<std::vector<RecallHit>> load(std::vector<RecallHit> hits, size_t limit, double min_score,
-                                      const projections::MemoryFilter& filter) const;
+  Result<std::vector<RecallHit>> load(const Sources& src, std::vector<RecallHit> hits, size_t limit,
+                                      double min_score, const projections::MemoryFilter& filter) const;
   Services& s_;
 };
 

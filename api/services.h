@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "journal/journal.h"
 #include "projections/memories/memories_projection.h"
+#include "projections/rebuild.h"
 
 namespace signet::engine {
 class Embedder;
@@ -26,12 +27,14 @@ class EmbeddingWorker;
 namespace signet::projections {
 class FtsProjection;
 class VectorProjection;
+class TimelineProjection;
 }  // namespace signet::projections
 
 namespace signet::api {
 
 class SearchService;
 class AccessRecorder;
+class AsOfViews;
 
 struct ProcessInfo {
   int pid = 0;
@@ -45,24 +48,51 @@ struct ProcessInfo {
   std::string log_file;
 };
 
+// A pointer that a rebuild can swap while requests read through it: loads
+// and stores are atomic. What it pointed to before a swap stays alive for a
+// grace period (api/repair.h), so a request that loaded it finishes safely.
+template <typename T>
+class Live {
+ public:
+  Live() = default;
+  Live(const Live&) = delete;
+  Live& operator=(const Live&) = delete;
+  T* get() const { return p_.load(std::memory_order_acquire); }
+  T* operator->() const { return get(); }
+  explicit operator bool() const { return get() != nullptr; }
+  Live& operator=(T* p) {
+    p_.store(p, std::memory_order_release);
+    return *this;
+  }
+
+ private:
+  std::atomic<T*> p_{nullptr};
+};
+
 // A projection the API can report on and wait for.
 struct ProjectionHandle {
   std::string name;
-  projections::ProjectionRunner* runner = nullptr;
+  const Live<projections::ProjectionRunner>* runner = nullptr;
 };
 
 struct Services {
   journal::Journal* journal = nullptr;
   engine::Engine* engine = nullptr;
-  projections::MemoriesProjection* memories = nullptr;
-  projections::ProjectionRunner* memories_runner = nullptr;
-  projections::FtsProjection* fts = nullptr;
-  projections::ProjectionRunner* fts_runner = nullptr;
-  projections::VectorProjection* vectors = nullptr;
-  projections::ProjectionRunner* vectors_runner = nullptr;
+  Live<projections::MemoriesProjection> memories;
+  Live<projections::ProjectionRunner> memories_runner;
+  Live<projections::FtsProjection> fts;
+  Live<projections::ProjectionRunner> fts_runner;
+  Live<projections::VectorProjection> vectors;
+  Live<projections::ProjectionRunner> vectors_runner;
+  Live<projections::TimelineProjection> timeline;
+  Live<projections::ProjectionRunner> timeline_runner;
   engine::Embedder* embedder = nullptr;  // query embeddings; null: keyword only
   engine::EmbeddingWorker* embedding_worker = nullptr;
   SearchService* search = nullptr;
+  AsOfViews* as_of = nullptr;
+  // POST /api/repair/rebuild: start a side-by-side rebuild; its progress.
+  std::function<Status(std::vector<projections::ProjectionKind>)> start_rebuild;
+  std::function<nlohmann::json()> rebuild_status;
   AccessRecorder* access = nullptr;
   std::vector<ProjectionHandle> projections;
   ProcessInfo process;
@@ -82,7 +112,10 @@ struct Services {
   // Waits (bounded by search.read_wait_ms) until `runner` has applied every
   // event committed before `req` arrived. false: answer with "stale": true.
   bool wait_for(projections::ProjectionRunner* runner, const Request& req) const;
-  bool wait_memories(const Request& req) const { return wait_for(memories_runner, req); }
+  bool wait_for(const Live<projections::ProjectionRunner>& runner, const Request& req) const {
+    return wait_for(runner.get(), req);
+  }
+  bool wait_memories(const Request& req) const { return wait_for(memories_runner.get(), req); }
 
  private:
   std::shared_ptr<std::mutex> config_mu = std::make_shared<std::mutex>();

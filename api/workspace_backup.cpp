@@ -141,6 +141,9 @@ Status prune_backups(const std::string& dest, uint32_t keep) {
 }
 
 Result<uint64_t> copy_journal(const journal::Journal& src, const std::string& dst_path, uint64_t to_seq) {
+  std::error_code ec;
+  fs::create_directories(fs::path(dst_path).parent_path(), ec);
+  if (ec) return Status::IOError("cannot create " + fs::path(dst_path).parent_path().string() + ": " + ec.message());
   journal::JournalOptions o;
   o.path = dst_path;
   o.model = &engine::Engine::stream_model();

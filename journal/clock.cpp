@@ -132,4 +132,21 @@ Result<int64_t> parse_iso8601(std::string_view s) {
   return secs * kMicrosPerSecond + frac_us;
 }
 
+Result<int64_t> parse_iso8601_end(std::string_view text) {
+  SIGNET_ASSIGN_OR_RETURN(int64_t t, parse_iso8601(text));
+  // What precision was given: count fraction digits, or see where the time stops.
+  size_t tpos = text.find_first_of("Tt ");
+  if (tpos == std::string_view::npos) return t + kMicrosPerDay - 1;  // a date
+  std::string_view time = text.substr(tpos + 1);
+  size_t zone = time.find_first_of("Zz+-");
+  if (zone != std::string_view::npos) time = time.substr(0, zone);
+  if (time.size() <= 5) return t + 60 * kMicrosPerSecond - 1;  // HH:MM
+  size_t dot = time.find_first_of(".,");
+  if (dot == std::string_view::npos) return t + kMicrosPerSecond - 1;  // HH:MM:SS
+  size_t digits = time.size() - dot - 1;
+  int64_t unit = 1;
+  for (size_t i = digits; i < 6; ++i) unit *= 10;
+  return t + unit - 1;
+}
+
 }  // namespace signet

@@ -48,4 +48,10 @@ std::string format_iso8601_ms(int64_t ts_us);
 // "-HH:MM" or no zone (taken as UTC), and a space instead of "T".
 Result<int64_t> parse_iso8601(std::string_view text);
 
+// The last microsecond of the unit `text` is given to: "…10:00:00.123Z" is
+// 10:00:00.123999, "…10:00Z" is 10:00:59.999999, a date is its last
+// microsecond. For "as of" cuts: the API shows times to the millisecond, and
+// "as of" a memory's created_at must include that memory.
+Result<int64_t> parse_iso8601_end(std::string_view text);
+
 }  // namespace signet

@@ -8,6 +8,7 @@
 #include "engine/memory_record.h"
 #include "projections/fts/fts_projection.h"
 #include "projections/memories/memories_projection.h"
+#include "projections/timeline/timeline_projection.h"
 #include "projections/views_db.h"
 
 namespace signet::projections {
@@ -19,13 +20,15 @@ std::string_view projection_kind_name(ProjectionKind k) {
     case ProjectionKind::kMemories: return "memories";
     case ProjectionKind::kFts: return "fts";
     case ProjectionKind::kVectors: return "vectors";
+    case ProjectionKind::kTimeline: return "timeline";
   }
   return "?";
 }
 
 Result<std::vector<ProjectionKind>> parse_projection_list(std::string_view text) {
   if (text == "all" || text.empty())
-    return std::vector<ProjectionKind>{ProjectionKind::kMemories, ProjectionKind::kFts, ProjectionKind::kVectors};
+    return std::vector<ProjectionKind>{ProjectionKind::kMemories, ProjectionKind::kFts, ProjectionKind::kVectors,
+                                       ProjectionKind::kTimeline};
   std::vector<ProjectionKind> out;
   size_t start = 0;
   while (start <= text.size()) {
@@ -34,9 +37,10 @@ Result<std::vector<ProjectionKind>> parse_projection_list(std::string_view text)
     if (name == "memories") out.push_back(ProjectionKind::kMemories);
     else if (name == "fts") out.push_back(ProjectionKind::kFts);
     else if (name == "vectors") out.push_back(ProjectionKind::kVectors);
+    else if (name == "timeline") out.push_back(ProjectionKind::kTimeline);
     else
       return Status::InvalidArgument("unknown projection '" + std::string(name) +
-                                     "': expected memories, fts, vectors or all");
+                                     "': expected memories, fts, vectors, timeline or all");
     if (comma == std::string_view::npos) break;
     start = comma + 1;
   }
@@ -55,6 +59,15 @@ Result<VectorOptions> vector_options_at(const journal::Journal& journal, uint64_
   return fallback;
 }
 
+Result<ProjectionLocations> read_locations(const ViewsDb& views) {
+  ProjectionLocations l;
+  SIGNET_ASSIGN_OR_RETURN(l.memories, views.location("memories", l.memories));
+  SIGNET_ASSIGN_OR_RETURN(l.timeline, views.location("timeline", l.timeline));
+  SIGNET_ASSIGN_OR_RETURN(l.fts, views.location("fts", l.fts));
+  SIGNET_ASSIGN_OR_RETURN(l.vectors, views.location("vectors", l.vectors));
+  return l;
+}
+
 Result<RebuildReport> rebuild_projections(const journal::Journal& journal, const RebuildOptions& o) {
   auto started = std::chrono::steady_clock::now();
   fs::path ws(o.workspace);
@@ -64,28 +77,43 @@ Result<RebuildReport> rebuild_projections(const journal::Journal& journal, const
   std::unique_ptr<MemoriesProjection> memories;
   std::unique_ptr<FtsProjection> fts;
   std::unique_ptr<VectorProjection> vectors;
+  std::unique_ptr<TimelineProjection> timeline;
+  auto open_views = [&]() -> Status {
+    if (views) return Status::Ok();
+    fs::create_directories(ws / "memory/views", ec);
+    SIGNET_ASSIGN_OR_RETURN(views, ViewsDb::open((ws / "memory/views").string(), nullptr));
+    return Status::Ok();
+  };
+  SIGNET_TRY(open_views());
+  SIGNET_ASSIGN_OR_RETURN(ProjectionLocations where, read_locations(*views));
   for (ProjectionKind k : o.projections) {
     switch (k) {
+      case ProjectionKind::kTimeline: {
+        SIGNET_TRY(open_views());
+        SIGNET_ASSIGN_OR_RETURN(timeline, TimelineProjection::open(views, where.timeline));
+        SIGNET_TRY(timeline->reset());
+        targets.push_back(timeline.get());
+        break;
+      }
       case ProjectionKind::kMemories: {
-        fs::create_directories(ws / "memory/views", ec);
-        SIGNET_ASSIGN_OR_RETURN(views, ViewsDb::open((ws / "memory/views").string(), nullptr));
-        SIGNET_ASSIGN_OR_RETURN(memories, MemoriesProjection::open(views));
+        SIGNET_TRY(open_views());
+        SIGNET_ASSIGN_OR_RETURN(memories, MemoriesProjection::open(views, where.memories));
         SIGNET_TRY(memories->reset());
         targets.push_back(memories.get());
         break;
       }
       case ProjectionKind::kFts: {
-        fs::create_directories(ws / "memory/fts", ec);
-        SIGNET_ASSIGN_OR_RETURN(fts, FtsProjection::open((ws / "memory/fts").string()));
+        fs::create_directories(ws / "memory" / where.fts, ec);
+        SIGNET_ASSIGN_OR_RETURN(fts, FtsProjection::open((ws / "memory" / where.fts).string()));
         SIGNET_TRY(fts->reset());
         targets.push_back(fts.get());
         break;
       }
       case ProjectionKind::kVectors: {
-        fs::create_directories(ws / "memory/vectors", ec);
+        fs::create_directories(ws / "memory" / where.vectors, ec);
         VectorOptions vo = o.vectors;
         vo.snapshot_every_events = UINT64_MAX;  // one snapshot at the end
-        SIGNET_ASSIGN_OR_RETURN(vectors, VectorProjection::open((ws / "memory/vectors").string(), vo));
+        SIGNET_ASSIGN_OR_RETURN(vectors, VectorProjection::open((ws / "memory" / where.vectors).string(), vo));
         SIGNET_TRY(vectors->reset());
         targets.push_back(vectors.get());
         break;

@@ -12,18 +12,19 @@
 
 #include "journal/journal.h"
 #include "projections/vectors/vector_projection.h"
+#include "projections/views_db.h"
 
 namespace signet::projections {
 
-enum class ProjectionKind : uint8_t { kMemories, kFts, kVectors };
+enum class ProjectionKind : uint8_t { kMemories, kFts, kVectors, kTimeline };
 std::string_view projection_kind_name(ProjectionKind k);
-// "memories", "fts", "vectors" or "all".
+// "memories", "fts", "vectors", "timeline", a comma list of them, or "all".
 Result<std::vector<ProjectionKind>> parse_projection_list(std::string_view text);
 
 struct RebuildOptions {
   std::string workspace;  // projections go to <workspace>/memory/{views,fts,vectors}
   std::vector<ProjectionKind> projections = {ProjectionKind::kMemories, ProjectionKind::kFts,
-                                             ProjectionKind::kVectors};
+                                             ProjectionKind::kVectors, ProjectionKind::kTimeline};
   uint64_t to_seq = 0;  // 0: the journal's head
   VectorOptions vectors;
   size_t batch_events = 8192;
@@ -42,8 +43,20 @@ struct RebuildReport {
 // EmbeddingModelChanged at or before it; 0: the head), else `fallback`'s.
 Result<VectorOptions> vector_options_at(const journal::Journal& journal, uint64_t to_seq, VectorOptions fallback);
 
-// Drops the chosen projections in `options.workspace` and replays events
-// 1..to_seq into them. The workspace must not be served by a running daemon.
+// Where each projection lives in a workspace (ViewsDb::location): the
+// memories and timeline namespaces in memory/views, the fts and vectors
+// directories under memory/.
+struct ProjectionLocations {
+  std::string memories = "mem";
+  std::string timeline = "tl";
+  std::string fts = "fts";
+  std::string vectors = "vectors";
+};
+Result<ProjectionLocations> read_locations(const ViewsDb& views);
+
+// Drops the chosen projections in `options.workspace` (where they live now)
+// and replays events 1..to_seq into them. The workspace must not be served by
+// a running daemon.
 Result<RebuildReport> rebuild_projections(const journal::Journal& journal, const RebuildOptions& options);
 
 }  // namespace signet::projections

@@ -30,6 +30,32 @@ ViewsDb::~ViewsDb() {
 std::string ViewsDb::checkpoint_key(std::string_view ns) { return "meta/" + std::string(ns) + "/checkpoint_seq"; }
 std::string ViewsDb::version_key(std::string_view ns) { return "meta/" + std::string(ns) + "/projection_version"; }
 
+Result<std::string> ViewsDb::location(std::string_view projection, std::string_view fallback) const {
+  std::string v;
+  auto s = db_->Get(rocksdb::ReadOptions(), "meta/location/" + std::string(projection), &v);
+  if (s.IsNotFound()) return std::string(fallback);
+  if (!s.ok()) return from_rocks(s, "read location of " + std::string(projection));
+  return v;
+}
+
+Status ViewsDb::set_location(std::string_view projection, std::string_view where) {
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return from_rocks(db_->Put(wo, "meta/location/" + std::string(projection), std::string(where)),
+                    "write location of " + std::string(projection));
+}
+
+Status ViewsDb::drop_namespace(std::string_view ns) {
+  rocksdb::WriteBatch batch;
+  std::string begin = std::string(ns) + "/";
+  std::string end = std::string(ns) + "0";
+  auto s = batch.DeleteRange(db_->DefaultColumnFamily(), begin, end);
+  if (!s.ok()) return from_rocks(s, "drop " + std::string(ns));
+  batch.Delete(checkpoint_key(ns));
+  batch.Delete(version_key(ns));
+  return from_rocks(db_->Write(rocksdb::WriteOptions(), &batch), "drop " + std::string(ns));
+}
+
 Result<uint64_t> ViewsDb::read_checkpoint(std::string_view ns) const {
   std::string v;
   auto s = db_->Get(rocksdb::ReadOptions(), checkpoint_key(ns), &v);

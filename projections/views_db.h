@@ -29,6 +29,14 @@ class ViewsDb {
   static std::string checkpoint_key(std::string_view ns);
   static std::string version_key(std::string_view ns);
 
+  // Where a projection lives: its namespace here, or its directory under
+  // memory/. A side-by-side rebuild writes elsewhere, then moves the pointer.
+  // Keys meta/location/<projection>; `fallback` when none is stored.
+  Result<std::string> location(std::string_view projection, std::string_view fallback) const;
+  Status set_location(std::string_view projection, std::string_view where);
+  // Drops every key of `ns` and its meta (a retired namespace).
+  Status drop_namespace(std::string_view ns);
+
   Result<uint64_t> read_checkpoint(std::string_view ns) const;
   Result<uint32_t> read_version(std::string_view ns) const;  // 0 when none stored
   // Drops every key of `ns` and its meta, then stores `version` with checkpoint 0.

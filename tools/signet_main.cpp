@@ -21,6 +21,11 @@
 
 #include "api/daemon.h"
 #include "api/lifecycle.h"
+#include "api/workspace_backup.h"
+#include "engine/embedding/embedder.h"
+#include "engine/engine.h"
+#include "journal/clock.h"
+#include "projections/rebuild.h"
 #include "engine/config.h"
 #include "journal/log.h"
 
@@ -40,6 +45,13 @@ Daemon:
   signet daemon status              exit 0 when running, 3 when not
   signet daemon logs [--lines N] [--follow]
   signet start | stop | restart | status    aliases of the above
+
+Backups (the journal, hot and incremental, plus config and secret files):
+  signet backup create [--dest DIR]
+  signet backup list   [--dest DIR]
+  signet backup verify [--dest DIR] [--backup ID]
+  signet restore [--backup ID] [--from DIR] [--at ISO-TIME|SEQ] --to DIR
+      restores into DIR (cut at --at), then rebuilds every projection there
 
 Environment: SIGNET_PATH (default ~/.agents), SIGNET_PORT (3850), SIGNET_HOST
 (127.0.0.1), SIGNET_BIND, SIGNET_LOG_FILE, SIGNET_LOG_DIR.
@@ -418,6 +430,198 @@ int cmd_logs(const Env& env, const std::vector<std::string>& args) {
   }
 }
 
+// ---- backup and restore -----------------------------------------------------
+
+std::string flag_string(const std::vector<std::string>& args, const std::string& flag, const std::string& fallback) {
+  for (size_t i = 0; i + 1 < args.size(); ++i)
+    if (args[i] == flag) return args[i + 1];
+  for (const auto& a : args)
+    if (a.rfind(flag + "=", 0) == 0) return a.substr(flag.size() + 1);
+  return fallback;
+}
+
+std::string backup_dest(const Env& env, const std::vector<std::string>& args) {
+  std::string dest = flag_string(args, "--dest", "");
+  if (!dest.empty()) return dest;
+  auto config = engine::load_config(env.workspace);
+  if (config.ok() && !config->backup.dest.empty()) return config->backup.dest;
+  return api::default_backup_dir(env.workspace);
+}
+
+void print_backup(const api::WorkspaceBackup& b) {
+  std::printf("%4u  %s  journal up to seq %-8llu %8.1f MiB  %u files\n", b.id, format_iso8601_ms(b.created_us).c_str(),
+              static_cast<unsigned long long>(b.last_seq), static_cast<double>(b.size_bytes) / (1 << 20), b.files);
+}
+
+int cmd_backup_create(const Env& env, const std::vector<std::string>& args) {
+  std::string dest = backup_dest(env, args);
+  lc::Paths paths = lc::Paths::of(env.workspace, env.log_file, env.log_dir);
+  lc::Probe p = lc::probe(paths);
+  if (p.running) {
+    // The daemon holds the journal: it takes the backup, hot.
+    httplib::Client client(daemon_url(env, p));
+    client.set_read_timeout(600, 0);
+    auto res = client.Post("/api/backup", nlohmann::json{{"dest", dest}}.dump(), "application/json");
+    if (!res) {
+      std::fprintf(stderr, "signet: cannot reach the daemon (pid %d) at %s\n", p.pid, daemon_url(env, p).c_str());
+      return 1;
+    }
+    auto j = nlohmann::json::parse(res->body, nullptr, false);
+    if (res->status != 200 || !j.is_object()) {
+      std::fprintf(stderr, "signet: backup failed: %s\n", j.is_object() ? j.value("error", res->body).c_str() : res->body.c_str());
+      return 1;
+    }
+    std::printf("backup %u taken by the daemon (pid %d): journal up to seq %llu, %u files, in %s\n",
+                j.value("id", 0u), p.pid, static_cast<unsigned long long>(j.value("lastSeq", 0ull)),
+                j.value("files", 0u), dest.c_str());
+    return 0;
+  }
+  auto lock = lc::WorkspaceLock::acquire(paths);  // keeps a daemon from starting meanwhile
+  if (!lock.ok()) {
+    std::fprintf(stderr, "signet: %s\n", lock.status().message().c_str());
+    return 1;
+  }
+  journal::JournalOptions o;
+  o.path = (fs::path(env.workspace) / "memory" / "journal").string();
+  o.model = &engine::Engine::stream_model();
+  if (!fs::is_directory(o.path)) {
+    std::fprintf(stderr, "signet: no journal at %s\n", o.path.c_str());
+    return 1;
+  }
+  auto j = journal::Journal::open(o);
+  if (!j.ok()) {
+    std::fprintf(stderr, "signet: %s\n", j.status().message().c_str());
+    return 1;
+  }
+  auto b = api::create_backup(**j, env.workspace, dest);
+  if (!b.ok()) {
+    std::fprintf(stderr, "signet: backup failed: %s\n", b.status().message().c_str());
+    return 1;
+  }
+  std::printf("backup %u taken: journal up to seq %llu, %u files, in %s\n", b->id,
+              static_cast<unsigned long long>(b->last_seq), b->files, dest.c_str());
+  return 0;
+}
+
+int cmd_backup_list(const Env& env, const std::vector<std::string>& args) {
+  std::string dest = backup_dest(env, args);
+  auto all = api::list_workspace_backups(dest);
+  if (!all.ok()) {
+    std::fprintf(stderr, "signet: %s\n", all.status().message().c_str());
+    return all.status().code() == Code::kNotFound ? 0 : 1;
+  }
+  std::printf("backups in %s:\n  id  taken at                  journal                       size      files\n",
+              dest.c_str());
+  for (const auto& b : *all) print_backup(b);
+  return 0;
+}
+
+int cmd_backup_verify(const Env& env, const std::vector<std::string>& args) {
+  std::string dest = backup_dest(env, args);
+  auto all = api::list_workspace_backups(dest);
+  if (!all.ok()) {
+    std::fprintf(stderr, "signet: %s\n", all.status().message().c_str());
+    return 1;
+  }
+  long only = flag_value(args, "--backup", 0);
+  int bad = 0, checked = 0;
+  for (const auto& b : *all) {
+    if (only && static_cast<long>(b.id) != only) continue;
+    ++checked;
+    Status st = api::verify_workspace_backup(dest, b.id);
+    if (st.ok()) std::printf("backup %u: OK (journal up to seq %llu)\n", b.id, static_cast<unsigned long long>(b.last_seq));
+    else {
+      std::printf("backup %u: DAMAGED: %s\n", b.id, st.message().c_str());
+      ++bad;
+    }
+  }
+  if (only && checked == 0) {
+    std::fprintf(stderr, "signet: backup %ld not found in %s\n", only, dest.c_str());
+    return 1;
+  }
+  return bad ? 1 : 0;
+}
+
+int cmd_restore(const Env& env, const std::vector<std::string>& args) {
+  std::string to = flag_string(args, "--to", "");
+  if (to.empty()) {
+    std::fprintf(stderr, "signet: restore needs --to DIR (the workspace to write)\n");
+    return 2;
+  }
+  std::error_code ec;
+  fs::path target = fs::absolute(to, ec).lexically_normal();
+  std::string target_ws = target.string();
+  while (target_ws.size() > 1 && target_ws.back() == '/') target_ws.pop_back();
+  lc::Paths target_paths = lc::Paths::of(target_ws, "", "");
+  lc::Probe p = lc::probe(target_paths);
+  if (p.running) {
+    std::fprintf(stderr, "signet: a daemon (pid %d) is serving %s: stop it first (SIGNET_PATH=%s signet daemon stop)\n",
+                 p.pid, target_ws.c_str(), target_ws.c_str());
+    return 1;
+  }
+  auto lock = lc::WorkspaceLock::acquire(target_paths);
+  if (!lock.ok()) {
+    std::fprintf(stderr, "signet: %s\n", lock.status().message().c_str());
+    return 1;
+  }
+  api::RestoreRequest r;
+  r.dest = flag_string(args, "--from", backup_dest(env, args));
+  r.id = static_cast<uint32_t>(flag_value(args, "--backup", 0));
+  r.target = target_ws;
+  std::string at = flag_string(args, "--at", "");
+  if (!at.empty()) {
+    bool digits = at.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) {
+      r.to_seq = std::strtoull(at.c_str(), nullptr, 10);
+    } else {
+      auto t = parse_iso8601_end(at);
+      if (!t.ok()) {
+        std::fprintf(stderr, "signet: --at: %s\n", t.status().message().c_str());
+        return 2;
+      }
+      r.until_us = *t;
+    }
+  }
+  auto restored = api::restore_workspace(r);
+  if (!restored.ok()) {
+    std::fprintf(stderr, "signet: restore failed: %s\n", restored.status().message().c_str());
+    return 1;
+  }
+  std::printf("restored backup %u into %s: journal of %llu events (up to seq %llu)\n", restored->backup_id,
+              target_ws.c_str(), static_cast<unsigned long long>(restored->events),
+              static_cast<unsigned long long>(restored->last_seq));
+  if (!restored->moved_aside.empty()) std::printf("the journal that was there is kept at %s\n", restored->moved_aside.c_str());
+
+  // Projections are never restored: rebuilt from the restored journal.
+  journal::JournalOptions o;
+  o.path = (target / "memory" / "journal").string();
+  o.model = &engine::Engine::stream_model();
+  o.read_only = true;
+  auto j = journal::Journal::open(o);
+  if (!j.ok()) {
+    std::fprintf(stderr, "signet: %s\n", j.status().message().c_str());
+    return 1;
+  }
+  auto config = engine::load_config(target_ws);
+  engine::EmbeddingConfig emb = engine::with_defaults(config.ok() ? config->embedding : engine::EmbeddingConfig{});
+  projections::VectorOptions fallback;
+  fallback.model = emb.model;
+  fallback.dims = emb.dimensions;
+  auto vo = projections::vector_options_at(**j, 0, fallback);
+  projections::RebuildOptions ro;
+  ro.workspace = target_ws;
+  ro.vectors = vo.ok() ? *vo : fallback;
+  auto rebuilt = projections::rebuild_projections(**j, ro);
+  if (!rebuilt.ok()) {
+    std::fprintf(stderr, "signet: rebuilding projections failed: %s\n", rebuilt.status().message().c_str());
+    return 1;
+  }
+  std::printf("projections rebuilt from %llu events in %.2f s (%.0f events/s)\nstart it with: SIGNET_PATH=%s signet daemon start\n",
+              static_cast<unsigned long long>(rebuilt->events), rebuilt->seconds, rebuilt->events_per_s(),
+              target_ws.c_str());
+  return 0;
+}
+
 int daemon_command(const Env& env, const std::string& cmd, const std::vector<std::string>& args) {
   if (cmd == "run") return run_foreground(env);
   if (cmd == "start") return cmd_start(env, args);
@@ -460,6 +664,16 @@ int main(int argc, char** argv) {
   }
   if (cmd == "start" || cmd == "stop" || cmd == "restart" || cmd == "status")
     return daemon_command(*env, cmd, std::vector<std::string>(args.begin() + 1, args.end()));
+  if (cmd == "backup") {
+    std::string sub = args.size() > 1 ? args[1] : "";
+    std::vector<std::string> rest(args.begin() + std::min<size_t>(2, args.size()), args.end());
+    if (sub == "create") return cmd_backup_create(*env, rest);
+    if (sub == "list") return cmd_backup_list(*env, rest);
+    if (sub == "verify") return cmd_backup_verify(*env, rest);
+    std::fprintf(stderr, "signet: backup needs create, list or verify\n\n%s", kUsage);
+    return 2;
+  }
+  if (cmd == "restore") return cmd_restore(*env, std::vector<std::string>(args.begin() + 1, args.end()));
   std::fprintf(stderr, "signet: unknown command '%s'\n\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -172,7 +172,7 @@ int rebuild(const Args& a) {
   uint64_t cut = (*src)->last_seq();
   if (a.to_seq) cut = std::min(cut, *a.to_seq);
   if (a.until) {
-    auto t = parse_iso8601(*a.until);
+    auto t = parse_iso8601_end(*a.until);
     if (!t.ok()) usage_error("--until: " + t.status().message());
     auto at = (*src)->last_seq_at(*t);
     if (!at.ok()) {

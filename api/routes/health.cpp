@@ -32,7 +32,7 @@ class ResourceCache {
       degraded_ = false;
       uint64_t head = s.journal->last_seq();
       for (const auto& p : s.projections) {
-        auto pr = p.runner->progress();
+        auto pr = p.runner->get()->progress();
         json o = {{"checkpoint_seq", pr.checkpoint_seq},
                   {"lag", head > pr.checkpoint_seq ? head - pr.checkpoint_seq : 0}};
         if (pr.failed) {
@@ -122,7 +122,7 @@ Response features(const Request&, Services& s) {
             {"batchForget", true},
             {"batchModify", true},
             {"hybridSearch", true},
-            {"vectorSearch", s.vectors != nullptr},
+            {"vectorSearch", static_cast<bool>(s.vectors)},
             {"keywordPartialMatch", true},
             {"embeddingProvider", s.embedder ? s.embedder->provider() : cfg->embedding.provider},
             {"pipelineV2", false},

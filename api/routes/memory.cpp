@@ -7,6 +7,7 @@
 #include "api/json_body.h"
 #include "api/memory_json.h"
 #include "api/routes/routes.h"
+#include "api/as_of.h"
 #include "api/search_service.h"
 #include "projections/vectors/vector_projection.h"
 #include "engine/content.h"
@@ -27,6 +28,23 @@ int outcome_code(const engine::MutationOutcome& o) { return o.refusal ? http_cod
 
 void mark_stale(json& j, bool fresh) {
   if (!fresh) j["stale"] = true;
+}
+
+// ?as_of=<ISO time|seq>: the seq it names, or nullopt when not given.
+Result<std::optional<uint64_t>> as_of_seq(const Request& req, const Services& s) {
+  auto v = req.query("as_of");
+  if (!v) return std::optional<uint64_t>();
+  SIGNET_ASSIGN_OR_RETURN(uint64_t seq, resolve_as_of(*s.journal, *v));
+  return std::optional<uint64_t>(seq);
+}
+
+json as_of_json(const Services& s, uint64_t seq) {
+  json j = {{"seq", seq}};
+  if (seq > 0) {
+    auto e = s.journal->read_one(seq);
+    if (e.ok()) j["at"] = format_iso8601_ms(e->ts_us);
+  }
+  return j;
 }
 
 // The actor of a command: x-signet-actor, else the body's who / changed_by.
@@ -111,18 +129,32 @@ Response list_memories(const Request& req, Services& s) {
   if (!offset.ok()) return error_response(req, offset.status());
   auto filter = filter_from_query(req);
   if (!filter.ok()) return error_response(req, filter.status());
-  bool fresh = s.wait_memories(req);
-  auto rows = s.memories->list(*filter, offset->value_or(0), limit->value_or(100));
+  auto as_of = as_of_seq(req, s);
+  if (!as_of.ok()) return error_response(req, as_of.status());
+  const projections::MemoriesProjection* memories = s.memories.get();
+  std::shared_ptr<const AsOfView> view;
+  bool fresh = true;
+  if (*as_of) {
+    auto v = s.as_of->at(**as_of);
+    if (!v.ok()) return error_response(req, v.status());
+    view = *v;
+    memories = view->memories.get();
+  } else {
+    fresh = s.wait_memories(req);
+  }
+  auto rows = memories->list(*filter, offset->value_or(0), limit->value_or(100));
   if (!rows.ok()) return error_response(req, rows.status());
-  auto stats = s.memories->stats();
+  auto stats = memories->stats();
   if (!stats.ok()) return error_response(req, stats.status());
   json list = json::array();
   for (const auto& m : *rows) list.push_back(memory_list_item_json(m));
   json j = json::object();
   j["memories"] = std::move(list);
   // Vectors of the configured model (the vectors projection's count), not of any model.
-  uint64_t embedded = s.vectors ? std::min<uint64_t>(s.vectors->stats().vectors, stats->total) : stats->with_embeddings;
+  const projections::VectorProjection* vectors = view ? view->vectors.get() : s.vectors.get();
+  uint64_t embedded = vectors ? std::min<uint64_t>(vectors->stats().vectors, stats->total) : stats->with_embeddings;
   j["stats"] = {{"total", stats->total}, {"withEmbeddings", embedded}, {"critical", stats->critical}};
+  if (*as_of) j["asOf"] = as_of_json(s, **as_of);
   mark_stale(j, fresh);
   return json_response(200, j);
 }
@@ -131,6 +163,20 @@ Response get_memory(const Request& req, Services& s) {
   std::string id(req.param("id"));
   auto include_deleted = query_bool(req, "include_deleted");
   if (!include_deleted.ok()) return error_response(req, include_deleted.status());
+  auto as_of = as_of_seq(req, s);
+  if (!as_of.ok()) return error_response(req, as_of.status());
+  if (*as_of) {
+    auto m = memory_as_of(*s.journal, id, **as_of);
+    if (!m.ok()) return error_response(req, m.status());
+    if (!*m || ((*m)->deleted && !include_deleted->value_or(false)))
+      return Response::error(404, "memory " + id + " did not exist at seq " + std::to_string(**as_of));
+    json j = memory_row_json(**m);
+    // Access statistics are not folded into point-in-time reads.
+    j["access_count"] = nullptr;
+    j["last_accessed"] = nullptr;
+    j["asOf"] = as_of_json(s, **as_of);
+    return json_response(200, j);
+  }
   bool fresh = s.wait_memories(req);
   auto row = s.memories->get(id);
   if (!row.ok()) return error_response(req, row.status());
@@ -146,8 +192,14 @@ Response history(const Request& req, Services& s) {
   std::string id(req.param("id"));
   auto limit = query_count(req, "limit", kHistoryLimitMax);
   if (!limit.ok()) return error_response(req, limit.status());
+  auto as_of = as_of_seq(req, s);
+  if (!as_of.ok()) return error_response(req, as_of.status());
   auto events = s.journal->read_stream(engine::memory_stream(id));
   if (!events.ok()) return error_response(req, events.status());
+  if (*as_of)
+    events->erase(std::remove_if(events->begin(), events->end(),
+                                 [&](const journal::Event& e) { return e.seq > **as_of; }),
+                  events->end());
   if (events->empty()) return Response::error(404, "memory " + id + " not found");
   engine::MemoryRecord m;
   json list = json::array();
@@ -229,6 +281,7 @@ Response history(const Request& req, Services& s) {
   // The newest `limit` entries, in order.
   if (list.size() > max) list.erase(list.begin(), list.begin() + static_cast<long>(list.size() - max));
   json j = {{"memoryId", id}, {"count", list.size()}, {"history", std::move(list)}};
+  if (*as_of) j["asOf"] = as_of_json(s, **as_of);
   return json_response(200, j);
 }
 

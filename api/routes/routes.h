@@ -12,5 +12,8 @@ void register_memory_routes(Router& r, Services& s);  // /api/memories, /api/mem
 void register_log_routes(Router& r, Services& s);     // /api/logs, /api/logs/stream
 void register_search_routes(Router& r, Services& s);  // recall, /api/memory/search, /memory/search, /memory/similar
 void register_embedding_routes(Router& r, Services& s);  // /api/embeddings*
+void register_backup_routes(Router& r, Services& s);  // /api/backup, /api/backups (ours)
+void register_timeline_routes(Router& r, Services& s);  // /api/timeline/:id, /export
+void register_repair_routes(Router& r, Services& s);  // /api/repair/rebuild
 
 }  // namespace signet::api

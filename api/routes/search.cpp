@@ -6,6 +6,7 @@
 #include "api/json_body.h"
 #include "api/memory_json.h"
 #include "api/routes/routes.h"
+#include "api/as_of.h"
 #include "api/search_service.h"
 #include "engine/content.h"
 
@@ -87,6 +88,24 @@ Response recall(const Request& req, Services& s) {
   if (!min_score.ok()) return error_response(req, min_score.status());
   auto keyword_only = body->boolean("keyword_only");
   if (!keyword_only.ok()) return error_response(req, keyword_only.status());
+  std::optional<std::string> as_of;
+  if (body->has("as_of")) {
+    const auto& v = body->json()["as_of"];
+    if (v.is_string()) as_of = v.get<std::string>();
+    else if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0))
+      as_of = std::to_string(v.get<uint64_t>());
+    else return Response::error(400, "field 'as_of' must be an ISO-8601 time or a seq");
+  }
+  std::shared_ptr<const AsOfView> view;
+  uint64_t as_of_seq = 0;
+  if (as_of) {
+    auto seq = resolve_as_of(*s.journal, *as_of);
+    if (!seq.ok()) return error_response(req, seq.status());
+    as_of_seq = *seq;
+    auto v = s.as_of->at(*seq);
+    if (!v.ok()) return error_response(req, v.status());
+    view = *v;
+  }
   RecallQuery q;
   q.text = *query;
   q.filter = std::move(*filter);
@@ -94,9 +113,16 @@ Response recall(const Request& req, Services& s) {
   q.alpha = *alpha;
   q.min_score = *min_score;
   q.keyword_only = keyword_only->value_or(false);
+  q.as_of = view.get();
   auto r = s.search->recall(q, req);
   if (!r.ok()) return error_response(req, r.status());
-  return recall_response(q.text, *r);
+  Response resp = recall_response(q.text, *r);
+  if (view) {
+    json j = json::parse(resp.body);
+    j["asOf"] = {{"seq", as_of_seq}};
+    resp.body = j.dump();
+  }
+  return resp;
 }
 
 Response search_get(const Request& req, Services& s) {

@@ -26,3 +26,13 @@ TEST_CASE("ISO-8601 parsing refuses garbage with a message", "[clock]") {
     CHECK(r.status().code() == Code::kInvalidArgument);
   }
 }
+
+TEST_CASE("an as-of time covers the whole unit it is given to", "[clock]") {
+  CHECK(*parse_iso8601_end("2026-02-21T10:00:00.123Z") == 1771668000123999);
+  CHECK(*parse_iso8601_end("2026-02-21T10:00:00Z") == 1771668000999999);
+  CHECK(*parse_iso8601_end("2026-02-21T10:00Z") == 1771668059999999);
+  CHECK(*parse_iso8601_end("2026-02-21") == 1771718399999999);
+  CHECK(*parse_iso8601_end("2026-02-21T10:00:00.123456Z") == 1771668000123456);
+  CHECK(*parse_iso8601_end("2026-02-21T12:00:00.5+02:00") == 1771668000599999);
+  CHECK_FALSE(parse_iso8601_end("soon").ok());
+}

@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -71,6 +72,8 @@ std::unique_ptr<DaemonProcess> DaemonProcess::start(const Options& options, std:
   pid_t pid = fork();
   if (pid < 0) return nullptr;
   if (pid == 0) {
+    // Dies with the test process, even one killed before its destructors run.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     setenv("SIGNET_PATH", options.workspace.c_str(), 1);
     setenv("SIGNET_PORT", "0", 1);
     setenv("SIGNET_HOST", "127.0.0.1", 1);
