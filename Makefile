@@ -7,6 +7,7 @@ BUILD_DIR   ?= build
 ASAN_DIR    ?= build-asan
 FUZZ_DIR    ?= build-fuzz
 JOBS        ?= 2
+FUZZ_SECONDS ?= 60
 CMAKE_FLAGS ?=
 
 # Debian packages the build needs (DESIGN.md section 11), plus the toolchain.
@@ -60,14 +61,20 @@ test-asan: deps
 soak: build
 	cd $(BUILD_DIR) && SIGNET_CRASH_CYCLES=200 SIGNET_SOAK=1 ctest --output-on-failure -L soak -R 'crash|soak' --timeout 3600
 
+# libFuzzer targets (tests/fuzz/README.md), FUZZ_SECONDS each, one at a time;
+# fails if any finds a crash, leak or timeout. Their inputs also run in
+# `make test` (ctest -L fuzz-regression).
 fuzz:
 	$(call install_missing,$(DEPS) $(FUZZ_DEPS))
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSIGNET_FUZZ=ON -DSIGNET_BUILD_TESTS=OFF $(CMAKE_FLAGS)
-	cmake --build $(FUZZ_DIR) -j$(JOBS)
-	tests/fuzz/run_all.sh $(FUZZ_DIR)/bin
+	cmake --build $(FUZZ_DIR) -j$(JOBS) --target fuzz_targets
+	FUZZ_SECONDS=$(FUZZ_SECONDS) tests/fuzz/run_all.sh $(FUZZ_DIR)/bin
 
+# The default benchmark set (docs/benchmarks.md); results also in $(BUILD_DIR)/bench.json.
+# More: make bench BENCH_ARGS="--scale 1m" or BENCH_ARGS='--compare journal.sync=always journal.sync=batch'.
+BENCH_ARGS ?=
 bench: build
-	$(BUILD_DIR)/bin/signet-bench
+	$(BUILD_DIR)/bin/signet-bench --json $(BUILD_DIR)/bench.json $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD_DIR) $(ASAN_DIR) $(FUZZ_DIR)

@@ -22,6 +22,28 @@ bool blank(const std::string& s) {
   return s.find_first_not_of(" \t\r\n\f\v") == std::string::npos;
 }
 
+// The deepest nesting of [ and { outside strings; stops counting past `max`.
+// Not a validator: the parser judges the rest.
+size_t nesting_depth(std::string_view text, size_t max) {
+  size_t depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+      if (deepest > max) return deepest;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
 }  // namespace
 
 Result<JsonBody> JsonBody::parse(std::string_view body, bool allow_empty) {
@@ -29,6 +51,9 @@ Result<JsonBody> JsonBody::parse(std::string_view body, bool allow_empty) {
     if (allow_empty) return JsonBody(Json::object());
     return Status::InvalidArgument("request body is empty; expected a JSON object");
   }
+  if (nesting_depth(body, kJsonBodyDepthMax) > kJsonBodyDepthMax)
+    return Status::InvalidArgument("request body is nested deeper than " + std::to_string(kJsonBodyDepthMax) +
+                                   " levels of arrays and objects");
   Json j = Json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Status::InvalidArgument("malformed JSON in request body");
   if (!j.is_object()) return Status::InvalidArgument("request body must be a JSON object");

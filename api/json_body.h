@@ -15,10 +15,17 @@
 
 namespace signet::api {
 
+// Deepest nesting of arrays and objects a request body may have. The API's
+// bodies need 4 (batch modify: body, patches, a patch, its tags); the bound
+// keeps every recursive walk of a body (nlohmann's dump() and copy are
+// recursive) to a few frames: a 1 MiB body of "[[[[..." once overflowed a
+// worker's stack and killed the daemon.
+inline constexpr size_t kJsonBodyDepthMax = 64;
+
 class JsonBody {
  public:
-  // An object, or kInvalidArgument ("malformed JSON: ..."). An empty body is
-  // an empty object when `allow_empty`.
+  // An object, or kInvalidArgument ("malformed JSON: ..."; nested deeper than
+  // kJsonBodyDepthMax). An empty body is an empty object when `allow_empty`.
   static Result<JsonBody> parse(std::string_view body, bool allow_empty = false);
 
   bool has(std::string_view key) const;  // present and not null
