@@ -11,6 +11,7 @@
 #include "api/access_recorder.h"
 #include "api/as_of.h"
 #include "api/backup_scheduler.h"
+#include "api/file_watcher.h"
 #include "api/workspace_backup.h"
 #include "api/http.h"
 #include "api/routes/routes.h"
@@ -62,6 +63,7 @@ class Daemon::Impl {
   std::unique_ptr<SearchService> search;
   std::unique_ptr<BackupScheduler> backups;
   std::unique_ptr<AsOfViews> as_of;
+  std::unique_ptr<FileWatcher> watcher;
   projections::ProjectionLocations where;
   projections::VectorOptions vector_options;
   Services services;
@@ -94,6 +96,8 @@ class Daemon::Impl {
 
   // In dependency order: nothing that writes outlives the journal.
   void shutdown() {
+    if (watcher) watcher->stop();
+    watcher.reset();
     {
       std::lock_guard<std::mutex> lock(rebuild.mu);
       rebuild.cancel = true;
@@ -287,6 +291,18 @@ class Daemon::Impl {
                                         [j] { return j->last_seq(); });
     SIGNET_TRY(http->bind(services.process.bind, options.port));
     services.process.port = http->port();
+
+    // agent.yaml edited in place is picked up as SIGHUP would.
+    auto w = FileWatcher::start(options.workspace, [this] {
+      auto next = engine::load_config(options.workspace);
+      if (!next.ok()) {
+        log->error("agent.yaml changed: keeping the current configuration: {}", next.status().message());
+        return;
+      }
+      reload(*next);
+    });
+    if (w.ok()) watcher = std::move(*w);
+    else log->warn("not watching the workspace: {}", w.status().message());
 
     if (!cfg.backup.schedule.empty()) {
       auto every = parse_backup_schedule(cfg.backup.schedule);
@@ -483,6 +499,14 @@ class Daemon::Impl {
     }
   }
 
+  void reload(engine::Config config) {
+    log::set_level(config.log.level);
+    log::ring().set_capacity(config.log.ring_entries);
+    engine->set_mutations_frozen(config.memory.pipeline.mutations_frozen);
+    services.set_config(std::make_shared<engine::Config>(std::move(config)));
+    log->info("configuration reloaded");
+  }
+
   void log_catch_up(const char* name, uint64_t checkpoint) {
     uint64_t head = journal->last_seq();
     if (head > checkpoint)
@@ -528,14 +552,7 @@ void Daemon::stop() {
   if (impl_->http) impl_->http->stop();
 }
 
-void Daemon::reload(engine::Config config) {
-  Impl& d = *impl_;
-  log::set_level(config.log.level);
-  log::ring().set_capacity(config.log.ring_entries);
-  d.engine->set_mutations_frozen(config.memory.pipeline.mutations_frozen);
-  d.services.set_config(std::make_shared<engine::Config>(std::move(config)));
-  d.log->info("configuration reloaded");
-}
+void Daemon::reload(engine::Config config) { impl_->reload(std::move(config)); }
 
 int Daemon::port() const { return impl_->services.process.port; }
 

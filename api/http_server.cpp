@@ -1,6 +1,7 @@
 // cpp-httplib behind our Request/Response/Router. httplib gets one catch-all
 // handler per method; we route, authorise, time and observe every request.
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <atomic>
@@ -12,6 +13,8 @@
 
 namespace signet::api {
 namespace {
+
+constexpr int kListenBacklog = 1024;
 
 const httplib::Request& raw(const void* p) { return *static_cast<const httplib::Request*>(p); }
 
@@ -249,6 +252,7 @@ class HttpServer::Impl {
   RequestObserver observer;
   httplib::Server server;
   int port = 0;
+  int listen_fd = -1;
   std::atomic<bool> stopping{false};
   std::shared_ptr<spdlog::logger> log = log::get("http");
 
@@ -344,6 +348,14 @@ HttpServer::HttpServer(ServerOptions options, Router router, std::unique_ptr<Aut
   s.server.set_keep_alive_timeout(std::max<time_t>(1, secs(options.keep_alive_timeout)));
   s.server.set_keep_alive_max_count(options.keep_alive_max_requests);
   s.server.set_tcp_nodelay(true);
+  // cpp-httplib 0.11 listens with a backlog of 5: eight clients connecting at
+  // once overflow it and the kernel makes the rest retry a second later. We
+  // keep the descriptor here and raise the backlog after binding.
+  s.server.set_socket_options([p = impl_.get()](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    p->listen_fd = sock;
+  });
   Impl* p = impl_.get();
   s.server.Get(".*", [p](const httplib::Request& q, httplib::Response& r) { p->dispatch(Method::kGet, q, r); });
   s.server.Post(".*", [p](const httplib::Request& q, httplib::Response& r) { p->dispatch(Method::kPost, q, r); });
@@ -383,12 +395,13 @@ Status HttpServer::bind(const std::string& host, int port) {
     int p = impl_->server.bind_to_any_port(host);
     if (p <= 0) return Status::Unavailable("cannot bind to " + host);
     impl_->port = p;
-    return Status::Ok();
+  } else {
+    if (!impl_->server.bind_to_port(host, port))
+      return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) +
+                                 " (in use, or not an address of this machine)");
+    impl_->port = port;
   }
-  if (!impl_->server.bind_to_port(host, port))
-    return Status::Unavailable("cannot listen on " + host + ":" + std::to_string(port) +
-                               " (in use, or not an address of this machine)");
-  impl_->port = port;
+  if (impl_->listen_fd >= 0) ::listen(impl_->listen_fd, kListenBacklog);
   return Status::Ok();
 }
 

@@ -45,6 +45,8 @@ Response error_response(const Request& req, const Status& status) {
   }
   std::string msg = status.message();
   if (code == 500) msg += " (request " + req.request_id() + ")";
+  if (status.code() == Code::kNoSpace)
+    msg = "the disk is full: writes are refused until space is freed; reads keep working (" + msg + ")";
   Response r = Response::error(code, msg);
   if (code == 503) r.headers.emplace_back("Retry-After", "1");
   return r;

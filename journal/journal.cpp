@@ -81,6 +81,7 @@ class Journal::Impl {
   std::atomic<uint64_t> last_seq{0};
   std::atomic<int64_t> last_ts_us{0};
   std::atomic<bool> needs_resume{false};
+  Status last_write_failure;  // writer thread only: why needs_resume was set
 
   mutable std::mutex wait_mu;
   mutable std::condition_variable wait_cv;
@@ -125,7 +126,13 @@ class Journal::Impl {
     sync_cv.notify_all();
     if (syncer.joinable()) syncer.join();
     if (db) {
-      if (!options.read_only) db->SyncWAL().PermitUncheckedError();
+      if (!options.read_only && !needs_resume.load()) {
+        db->SyncWAL().PermitUncheckedError();
+        // Memtables to SST files, so the next open has no log to replay.
+        rocksdb::FlushOptions fo;
+        fo.wait = true;
+        db->Flush(fo, handles).PermitUncheckedError();
+      }
       for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
       handles.clear();
       db->Close().PermitUncheckedError();
@@ -324,9 +331,25 @@ class Journal::Impl {
   void write_group(std::vector<PendingCommit*>& group) {
     std::vector<std::optional<Result<Appended>>> results(group.size());
     if (needs_resume.load()) {
-      // A failed write (e.g. disk full) put RocksDB in read-only mode; retry.
+      // A failed write (e.g. a full disk) put RocksDB in read-only mode. Until
+      // it resumes, no write may be tried: RocksDB asserts on a write to a log
+      // whose last write failed.
       auto s = db->Resume();
-      if (s.ok()) needs_resume = false;
+      if (!s.ok()) {
+        // Still failing: say why it first failed (a full disk), not that
+        // RocksDB's own recovery is busy.
+        Status st = last_write_failure.ok() ? from_rocks(s, "journal write") : last_write_failure;
+        for (size_t i = 0; i < group.size(); ++i) {
+          PendingCommit* p = group[i];
+          std::lock_guard<std::mutex> lock(p->mu);
+          p->result.emplace(st);
+          p->done = true;
+          p->cv.notify_one();
+        }
+        refused += group.size();
+        return;
+      }
+      needs_resume = false;
     }
     // Commit times never decrease with seq, so "as of time T" is a seq cut.
     int64_t ts_us = std::max(options.clock->now_us(), last_ts_us.load());
@@ -345,6 +368,7 @@ class Journal::Impl {
       auto s = db->Write(wo, &batch);
       if (!s.ok()) {
         Status st = from_rocks(s, "journal write");
+        last_write_failure = st;
         needs_resume = true;
         for (auto& r : results)
           if (r->ok()) r.emplace(st);
@@ -360,7 +384,6 @@ class Journal::Impl {
         }
         wait_cv.notify_all();
         notify_listeners(seq);
-        if (options.sync == SyncMode::kBatch) sync_cv.notify_one();
       }
     } else {
       refused += group.size();
@@ -374,11 +397,12 @@ class Journal::Impl {
     }
   }
 
+  // Fsyncs the log every sync_batch_ms at most (woken only to stop).
   void syncer_loop() {
     std::unique_lock<std::mutex> lock(sync_mu);
     while (!sync_stop) {
-      sync_cv.wait_for(lock, std::chrono::milliseconds(options.sync_batch_ms));
-      if (synced_seq.load() >= last_seq.load()) continue;
+      sync_cv.wait_for(lock, std::chrono::milliseconds(options.sync_batch_ms), [&] { return sync_stop; });
+      if (synced_seq.load() >= last_seq.load() || needs_resume.load()) continue;
       uint64_t target = last_seq.load();
       lock.unlock();
       auto s = db->SyncWAL();

@@ -1,9 +1,35 @@
 #include "journal/rocks_options.h"
 
+#include <rocksdb/env.h>
 #include <rocksdb/table.h>
+
+#include <cstdarg>
+#include <cstdio>
+
+#include "journal/log.h"
 
 namespace signet::journal {
 namespace {
+
+// RocksDB's own log goes to ours (category "rocksdb"), warnings and worse
+// only, instead of a LOG file in each database directory: on a full disk
+// RocksDB 7.8 aborts (an assertion, on in Debian's build) when it logs an
+// error through a LOG file whose last write failed.
+class RocksLogger final : public rocksdb::Logger {
+ public:
+  RocksLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list ap) override { Logv(rocksdb::InfoLogLevel::INFO_LEVEL, format, ap); }
+  void Logv(const rocksdb::InfoLogLevel level, const char* format, va_list ap) override {
+    if (level < GetInfoLogLevel()) return;
+    char buf[1024];
+    int n = std::vsnprintf(buf, sizeof(buf), format, ap);
+    if (n < 0) return;
+    auto logger = log::get("rocksdb");
+    if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) logger->error("{}", buf);
+    else logger->warn("{}", buf);
+  }
+};
 
 class RocksStorageBudget final : public StorageBudget {
  public:
@@ -52,6 +78,9 @@ rocksdb::Options small_db_options(const std::shared_ptr<StorageBudget>& budget) 
   options.max_manifest_file_size = 4u << 20;
   options.recycle_log_file_num = 0;
   options.avoid_flush_during_shutdown = false;
+  static const auto rocks_logger = std::make_shared<RocksLogger>();
+  options.info_log = rocks_logger;
+  options.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
   auto* rb = static_cast<RocksStorageBudget*>(budget.get());
   options.write_buffer_manager = rb->write_buffers;
   static_cast<rocksdb::ColumnFamilyOptions&>(options) = small_cf_options(budget, 4u << 20);

@@ -48,8 +48,9 @@ struct RunnerProgress {
 };
 
 // One thread per projection: tails the journal from checkpoint()+1, woken on
-// every commit, applying events in batches. A failed apply (e.g. a corrupt
-// record) stops the runner and is reported; it is never skipped.
+// every commit, applying events in batches. A corrupt record stops the runner
+// for good and is reported; it is never skipped. Other failures (a full disk)
+// are reported and retried with backoff until they pass.
 class ProjectionRunner {
  public:
   ProjectionRunner(journal::Journal& journal, Projection& projection, RunnerOptions options = {});

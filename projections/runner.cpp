@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <vector>
 
 #include "projections/projection.h"
@@ -61,6 +62,7 @@ Status ProjectionRunner::step(size_t& applied) {
 }
 
 void ProjectionRunner::loop() {
+  auto backoff = std::chrono::milliseconds(100);
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -69,18 +71,33 @@ void ProjectionRunner::loop() {
     }
     size_t applied = 0;
     Status st = step(applied);
-    if (!st.ok()) {
-      {
+    if (st.ok()) {
+      if (failed_.load()) {
         std::lock_guard<std::mutex> lock(mu_);
-        error_ = "projection " + std::string(projection_.name()) + " stopped at checkpoint_seq " +
-                 std::to_string(projection_.checkpoint()) + ": " + st.ToString();
-        failed_ = true;
+        failed_ = false;
+        error_.clear();
       }
-      applied_cv_.notify_all();
-      std::unique_lock<std::mutex> lock(mu_);
+      backoff = std::chrono::milliseconds(100);
+      continue;
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      error_ = "projection " + std::string(projection_.name()) + " stopped at checkpoint_seq " +
+               std::to_string(projection_.checkpoint()) + ": " + st.ToString();
+      failed_ = true;
+    }
+    applied_cv_.notify_all();
+    std::unique_lock<std::mutex> lock(mu_);
+    if (st.code() == Code::kCorruption) {
+      // Damaged data is never skipped: stay stopped and say so (/health).
       cv_.wait(lock, [&] { return stop_; });
       return;
     }
+    // A full disk or another I/O failure passes: try again, more slowly each time.
+    error_ += " (retrying)";
+    cv_.wait_for(lock, backoff, [&] { return stop_; });
+    if (stop_) return;
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(10000));
   }
 }
 

@@ -24,7 +24,24 @@ Result<std::shared_ptr<ViewsDb>> ViewsDb::open(const std::string& path,
 }
 
 ViewsDb::~ViewsDb() {
-  if (db_) db_->Close().PermitUncheckedError();
+  if (!db_) return;
+  if (!needs_resume_.load()) {
+    rocksdb::FlushOptions fo;  // so the next open has no log to replay
+    fo.wait = true;
+    db_->Flush(fo).PermitUncheckedError();
+  }
+  db_->Close().PermitUncheckedError();
+}
+
+Status ViewsDb::write(rocksdb::WriteBatch& batch, const std::string& what) {
+  if (needs_resume_.load()) {
+    auto r = db_->Resume();
+    if (!r.ok()) return from_rocks(r, what);
+    needs_resume_ = false;
+  }
+  auto s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (!s.ok()) needs_resume_ = true;
+  return from_rocks(s, what);
 }
 
 std::string ViewsDb::checkpoint_key(std::string_view ns) { return "meta/" + std::string(ns) + "/checkpoint_seq"; }

@@ -8,7 +8,9 @@
 #pragma once
 
 #include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -24,6 +26,9 @@ class ViewsDb {
                                                bool read_only = false);
   ~ViewsDb();
   rocksdb::DB* db() { return db_.get(); }
+  // Writes a batch; after a failed write (a full disk puts RocksDB in
+  // read-only mode) the next one first asks RocksDB to resume.
+  Status write(rocksdb::WriteBatch& batch, const std::string& what);
   const std::string& path() const { return path_; }
 
   static std::string checkpoint_key(std::string_view ns);
@@ -45,6 +50,7 @@ class ViewsDb {
  private:
   std::unique_ptr<rocksdb::DB> db_;
   std::string path_;
+  std::atomic<bool> needs_resume_{false};
 };
 
 }  // namespace signet::projections

@@ -167,7 +167,7 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
     else batch.Put(who_key(who), encode_u64_be(static_cast<uint64_t>(next)));
   }
   batch.Put(ViewsDb::checkpoint_key(ns_), encode_u64_be(cp));
-  SIGNET_TRY(from_rocks(db->Write(rocksdb::WriteOptions(), &batch), "write memories projection"));
+  SIGNET_TRY(views_->write(batch, "write memories projection"));
   checkpoint_ = cp;
   return Status::Ok();
 }

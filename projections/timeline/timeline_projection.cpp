@@ -49,7 +49,7 @@ Status TimelineProjection::apply(std::span<const journal::Event> events) {
   }
   if (cp == checkpoint_.load()) return Status::Ok();
   batch.Put(ViewsDb::checkpoint_key(ns_), encode_u64_be(cp));
-  SIGNET_TRY(from_rocks(views_->db()->Write(rocksdb::WriteOptions(), &batch), "write timeline projection"));
+  SIGNET_TRY(views_->write(batch, "write timeline projection"));
   checkpoint_ = cp;
   return Status::Ok();
 }

@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,7 +36,10 @@ namespace {
 
 HttpResult convert(const httplib::Result& r) {
   HttpResult out;
-  if (!r) return out;
+  if (!r) {
+    out.error = httplib::to_string(r.error());
+    return out;
+  }
   out.status = r->status;
   out.body = r->body;
   for (const auto& [k, v] : r->headers) out.headers[k] = v;
@@ -68,12 +72,16 @@ std::unique_ptr<DaemonProcess> DaemonProcess::start(const Options& options, std:
   fs::create_directories(options.workspace);
   if (!options.agent_yaml.empty()) std::ofstream(options.workspace + "/agent.yaml") << options.agent_yaml;
   std::remove((options.workspace + "/.daemon/daemon.json").c_str());
-  std::string out_log = options.workspace + "/daemon.test.out";
+  std::string out_log = options.stderr_path.empty() ? options.workspace + "/daemon.test.out" : options.stderr_path;
   pid_t pid = fork();
   if (pid < 0) return nullptr;
   if (pid == 0) {
     // Dies with the test process, even one killed before its destructors run.
     prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (options.nofile_limit) {
+      rlimit rl{options.nofile_limit, options.nofile_limit};
+      setrlimit(RLIMIT_NOFILE, &rl);
+    }
     setenv("SIGNET_PATH", options.workspace.c_str(), 1);
     setenv("SIGNET_PORT", "0", 1);
     setenv("SIGNET_HOST", "127.0.0.1", 1);

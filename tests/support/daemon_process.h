@@ -16,6 +16,7 @@ namespace signet::testing {
 
 struct HttpResult {
   int status = 0;  // 0: no answer
+  std::string error;  // why there was no answer
   std::string body;
   std::map<std::string, std::string> headers;
   nlohmann::json json() const;  // null if the body is not JSON
@@ -28,6 +29,8 @@ class DaemonProcess {
     std::map<std::string, std::string> env;  // extra environment (SIGNET_LOG_FILE, ...)
     std::string agent_yaml;                  // written to <workspace>/agent.yaml when not empty
     bool wait_healthy = true;
+    uint64_t nofile_limit = 0;               // RLIMIT_NOFILE for the daemon (0: inherited)
+    std::string stderr_path;                 // default: <workspace>/daemon.test.out
   };
 
   // Starts the daemon (SIGNET_PORT=0: it picks a free port and writes it to
