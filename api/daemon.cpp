@@ -220,7 +220,9 @@ class Daemon::Impl {
     SIGNET_ASSIGN_OR_RETURN(fts, projections::FtsProjection::open((ws / "memory" / where.fts).string()));
     if (fts->rebuilt_on_open()) log->warn("projection=fts rebuilding from seq 1 (new version or damaged index)");
     log_catch_up("fts", fts->checkpoint());
-    fts_runner = std::make_unique<projections::ProjectionRunner>(*journal, *fts);
+    projections::RunnerOptions fts_ro;
+    fts_ro.linger = std::chrono::milliseconds(25);  // a Xapian commit costs ~1 ms: share it
+    fts_runner = std::make_unique<projections::ProjectionRunner>(*journal, *fts, fts_ro);
     fts_runner->start();
 
     projections::VectorOptions vo;
@@ -374,7 +376,9 @@ class Daemon::Impl {
                  Live<P>& live, Live<projections::ProjectionRunner>& live_runner, std::unique_ptr<P> fresh,
                  const char* kind, const std::string& location, std::function<void()> drop_old) {
     SIGNET_TRY(fill(*fresh));
-    auto runner = std::make_unique<projections::ProjectionRunner>(*journal, *fresh);
+    projections::RunnerOptions ro;
+    if (std::string_view(kind) == "fts") ro.linger = std::chrono::milliseconds(25);
+    auto runner = std::make_unique<projections::ProjectionRunner>(*journal, *fresh, ro);
     runner->start();
     live = fresh.get();
     live_runner = runner.get();

@@ -5,6 +5,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <string_view>
 
 #include "journal/log.h"
 
@@ -25,6 +26,11 @@ class RocksLogger final : public rocksdb::Logger {
     char buf[1024];
     int n = std::vsnprintf(buf, sizeof(buf), format, ap);
     if (n < 0) return;
+    // Creating a database, RocksDB lists its not-yet-existing directory and
+    // logs the miss as an error: noise, not a problem.
+    std::string_view text(buf);
+    if (text.find("Error when reading") != std::string_view::npos && text.find("NotFound") != std::string_view::npos)
+      return;
     auto logger = log::get("rocksdb");
     if (level >= rocksdb::InfoLogLevel::ERROR_LEVEL) logger->error("{}", buf);
     else logger->warn("{}", buf);

@@ -37,6 +37,10 @@ class Projection {
 
 struct RunnerOptions {
   size_t batch_events_max = 2048;
+  // For projections whose commit is costly (Xapian): wait up to this long for
+  // more events before applying, unless a reader is waiting for one. Writes
+  // then share commits, and a read right after a write is not delayed.
+  std::chrono::milliseconds linger{0};
 };
 
 struct RunnerProgress {
@@ -85,6 +89,7 @@ class ProjectionRunner {
   uint64_t notified_seq_ = 0;
   std::atomic<uint64_t> checkpoint_{0};
   std::atomic<uint64_t> applied_events_{0};
+  mutable std::atomic<int> waiters_{0};  // readers in wait_for: the runner stops lingering
   std::atomic<bool> failed_{false};
   std::string error_;  // guarded by mu_
   std::thread thread_;

@@ -68,6 +68,12 @@ void ProjectionRunner::loop() {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [&] { return stop_ || journal_.last_seq() > checkpoint_.load(); });
       if (stop_) return;
+      if (options_.linger.count() > 0) {
+        // Gather a batch, unless someone waits or the batch is full already.
+        auto full = [&] { return journal_.last_seq() - checkpoint_.load() >= options_.batch_events_max; };
+        cv_.wait_for(lock, options_.linger, [&] { return stop_ || waiters_.load() > 0 || full(); });
+        if (stop_) return;
+      }
     }
     size_t applied = 0;
     Status st = step(applied);
@@ -112,7 +118,10 @@ Status ProjectionRunner::catch_up() {
 bool ProjectionRunner::wait_for(uint64_t seq, std::chrono::milliseconds timeout) const {
   if (checkpoint_.load() >= seq) return true;
   std::unique_lock<std::mutex> lock(mu_);
+  ++waiters_;
+  cv_.notify_all();  // a lingering runner applies now
   applied_cv_.wait_for(lock, timeout, [&] { return checkpoint_.load() >= seq || failed_.load() || stop_; });
+  --waiters_;
   return checkpoint_.load() >= seq;
 }
 

@@ -46,6 +46,7 @@
 #include "engine/memory_events.h"
 #include "engine/memory_record.h"
 #include "projections/vectors/memory_table.h"
+#include "projections/vectors/fast_flat.h"
 #include "projections/vectors/vector_snapshot.h"
 
 namespace signet::projections {
@@ -199,11 +200,11 @@ class VectorProjection::Impl {
 
 std::unique_ptr<faiss::Index> VectorProjection::Impl::make_index(bool hnsw) const {
   auto d = static_cast<int>(options_.dims);
-  if (!hnsw) return std::make_unique<faiss::IndexFlatIP>(d);
+  if (!hnsw) return std::make_unique<FastFlatIP>(d);
   auto index = std::make_unique<faiss::IndexHNSWFlat>(d, options_.hnsw_m, faiss::METRIC_INNER_PRODUCT);
   index->hnsw.efConstruction = options_.hnsw_ef_construction;
   index->hnsw.efSearch = options_.hnsw_ef_search;
-  return index;
+  return accelerate(std::move(index));
 }
 
 Result<VectorState> VectorProjection::Impl::empty_state() const {
@@ -520,7 +521,7 @@ std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, co
   heap.reserve(k + 1);
   for (size_t i = 0; i < state_.entries.size(); ++i) {
     if (!sel.is_member(static_cast<idx_t>(i))) continue;
-    Hit h{faiss::fvec_inner_product(q, xb + i * d, d), static_cast<idx_t>(i)};
+    Hit h{dot(q, xb + i * d, d), static_cast<idx_t>(i)};
     if (heap.size() == k && !better(h, heap.front())) continue;
     heap.push_back(h);
     std::push_heap(heap.begin(), heap.end(), better);
@@ -552,7 +553,7 @@ Result<std::vector<VectorHit>> VectorProjection::Impl::search(const std::vector<
   std::vector<Hit> hits;
   try {
     if (!hnsw_) {
-      hits = index_search(q.data(), k, sel);  // flat: already exact
+      hits = exact_scan(q.data(), k, sel);  // flat: a scan, with our kernel and the filter inline
     } else if (passing_share(sel) < kHnswSelectivityMin) {
       hits = exact_scan(q.data(), k, sel);
     } else {

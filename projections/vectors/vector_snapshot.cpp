@@ -4,6 +4,8 @@
 
 #include <faiss/IndexFlat.h>
 #include <faiss/IndexHNSW.h>
+
+#include "projections/vectors/fast_flat.h"
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
@@ -265,7 +267,7 @@ Result<VectorState> read_body(SnapshotReader& r, const SnapshotKey& key) {
   if (static_cast<uint64_t>(index->ntotal) != n_entries) return damaged("index size differs from the entry count");
   if (hnsw && (hnsw->storage->ntotal != hnsw->ntotal || hnsw->hnsw.levels.size() != static_cast<size_t>(hnsw->ntotal)))
     return damaged("HNSW graph and storage disagree");
-  s.index = std::move(index);
+  s.index = accelerate(std::move(index));
 
   s.entries.assign(static_cast<size_t>(n_entries), nullptr);
   for (auto& node : s.memories) {
