@@ -77,6 +77,7 @@ class Daemon::Impl {
     uint64_t seq = 0, to_seq = 0;
     int64_t started_us = 0, finished_us = 0;
     std::string error;
+    bool releasing = false;  // old copies still alive for in-flight requests
     std::atomic<bool> cancel{false};
     std::condition_variable cv;
     std::thread thread;
@@ -327,6 +328,9 @@ class Daemon::Impl {
   Status start_rebuild(std::vector<projections::ProjectionKind> kinds) {
     std::lock_guard<std::mutex> lock(rebuild.mu);
     if (rebuild.state == "running") return Status::Conflict("a rebuild of " + rebuild.current + " is already running");
+    if (rebuild.releasing)
+      return Status::Conflict("the previous rebuild is still releasing the copies it replaced; try again in " +
+                              std::to_string(kRetireGrace.count()) + " s");
     if (rebuild.thread.joinable()) rebuild.thread.join();
     rebuild.state = "running";
     rebuild.kinds = kinds;
@@ -347,6 +351,7 @@ class Daemon::Impl {
     if (rebuild.started_us) j["startedAt"] = format_iso8601_ms(rebuild.started_us);
     if (rebuild.finished_us) j["finishedAt"] = format_iso8601_ms(rebuild.finished_us);
     if (!rebuild.error.empty()) j["error"] = rebuild.error;
+    if (rebuild.state != "idle" && rebuild.state != "running") j["oldCopiesReleased"] = !rebuild.releasing;
     return j;
   }
 
@@ -458,16 +463,22 @@ class Daemon::Impl {
       }
       if (!st.ok()) break;
     }
+    {
+      // Readers use the new copies from here on: report it now, not after the grace.
+      std::lock_guard<std::mutex> lock(rebuild.mu);
+      rebuild.finished_us = options.clock->now_us();
+      rebuild.state = st.ok() ? "done" : "failed";
+      rebuild.releasing = !retired.empty();
+      if (!st.ok()) {
+        rebuild.error = st.ToString();
+        log->error("side-by-side rebuild of {} failed: {}", rebuild.current, rebuild.error);
+      } else {
+        log->info("side-by-side rebuild done; the replaced copies are released in {} s", kRetireGrace.count());
+      }
+    }
     release_retired();
     std::lock_guard<std::mutex> lock(rebuild.mu);
-    rebuild.finished_us = options.clock->now_us();
-    rebuild.state = st.ok() ? "done" : "failed";
-    if (!st.ok()) {
-      rebuild.error = st.ToString();
-      log->error("side-by-side rebuild of {} failed: {}", rebuild.current, rebuild.error);
-    } else {
-      log->info("side-by-side rebuild done");
-    }
+    rebuild.releasing = false;
   }
 
   // Copies a side-by-side rebuild left behind when it was interrupted.

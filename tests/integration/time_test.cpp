@@ -275,6 +275,11 @@ TEST_CASE("a side-by-side rebuild swaps in while reads keep working", "[integrat
                      std::chrono::seconds(120)));
   done = true;
   reader.join();
+  // "done" is reported at the swap; the replaced copies live on for a grace
+  // period, during which another rebuild is refused rather than blocking.
+  json finished = d->get("/api/repair/rebuild").json();
+  CHECK(finished["oldCopiesReleased"] == false);
+  CHECK(d->post("/api/repair/rebuild", "{}").status == 409);
   CHECK(failures == 0);
   CHECK(reads > 0);
   json after = d->post("/api/memory/recall", json{{"query", "memory number 42"}, {"limit", 5}}.dump()).json();
