@@ -28,7 +28,7 @@ namespace {
 
 constexpr const char* kUsage = R"(usage:
   signet-replay verify  --workspace DIR
-  signet-replay rebuild --workspace DIR [--projection memories|fts|vectors|all]
+  signet-replay rebuild --workspace DIR [--projection memories|fts|vectors|timeline|all]
                         [--to-seq N | --until ISO-TIME] [--out DIR] [--json]
 
 verify   checks every record's checksum, seq density and stream versions;
