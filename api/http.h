@@ -67,6 +67,7 @@ class Request {
   Method method_ = Method::kGet;
   std::string path_;
   const void* raw_ = nullptr;  // the httplib::Request
+  const std::string* body_ = nullptr;  // read by our content reader; else the raw request's
   std::vector<std::pair<std::string, std::string>> params_;
   std::string request_id_;
   engine::Context context_;

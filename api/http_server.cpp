@@ -164,7 +164,7 @@ std::string_view permission_name(Permission p) {
   return "none";
 }
 
-const std::string& Request::body() const { return raw(raw_).body; }
+const std::string& Request::body() const { return body_ ? *body_ : raw(raw_).body; }
 const std::string& Request::remote_addr() const { return raw(raw_).remote_addr; }
 
 std::string_view Request::param(std::string_view name) const {
@@ -295,8 +295,10 @@ class HttpServer::Impl {
     }
   }
 
-  void dispatch(Method method, const httplib::Request& hreq, httplib::Response& hres) {
+  void dispatch(Method method, const httplib::Request& hreq, httplib::Response& hres,
+                const std::string* body = nullptr) {
     Request req;
+    req.body_ = body;
     Response res = respond(method, hreq, req);
     hres.status = res.status;
     hres.set_header("X-Request-Id", req.request_id_);
@@ -358,10 +360,44 @@ HttpServer::HttpServer(ServerOptions options, Router router, std::unique_ptr<Aut
   });
   Impl* p = impl_.get();
   s.server.Get(".*", [p](const httplib::Request& q, httplib::Response& r) { p->dispatch(Method::kGet, q, r); });
-  s.server.Post(".*", [p](const httplib::Request& q, httplib::Response& r) { p->dispatch(Method::kPost, q, r); });
-  s.server.Put(".*", [p](const httplib::Request& q, httplib::Response& r) { p->dispatch(Method::kPut, q, r); });
-  s.server.Patch(".*", [p](const httplib::Request& q, httplib::Response& r) { p->dispatch(Method::kPatch, q, r); });
-  s.server.Delete(".*", [p](const httplib::Request& q, httplib::Response& r) { p->dispatch(Method::kDelete, q, r); });
+  // Bodies are read by us, not by httplib: it would parse a body sent as a
+  // form (what `curl -d` labels it) into query parameters and refuse one over
+  // 8 KiB, and it would wait out the read timeout for a POST that has neither
+  // Content-Length nor chunked encoding, which by RFC 9112 has no body.
+  auto with_body = [p](Method m) {
+    return [p, m](const httplib::Request& q, httplib::Response& r, const httplib::ContentReader& read) {
+      std::string body;
+      bool chunked = q.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
+      if (!q.has_header("Content-Length") && !chunked) return p->dispatch(m, q, r, &body);
+      if (q.is_multipart_form_data()) {
+        // Drained, not parsed: the API speaks JSON.
+        read([](const httplib::MultipartFormData&) { return true; }, [](const char*, size_t) { return true; });
+        r.status = 415;
+        r.set_content(Response::error(415, "send the body as JSON, not multipart/form-data").body, "application/json");
+        return;
+      }
+      bool ok = read([&](const char* data, size_t n) {
+        body.append(data, n);
+        return true;
+      });
+      if (!ok) {
+        // httplib set 413 (over server.maxBodyBytes) or 400 (cut short); the
+        // rest of the body is unread, so this connection cannot be reused.
+        if (r.status != 413) r.status = 400;
+        std::string msg = r.status == 413 ? "request body is larger than " +
+                                                std::to_string(p->options.max_body_bytes) + " bytes"
+                                          : "the request body ended early or its chunked encoding is broken";
+        r.set_header("Connection", "close");
+        r.set_content(Response::error(r.status, msg).body, "application/json");
+        return;
+      }
+      p->dispatch(m, q, r, &body);
+    };
+  };
+  s.server.Post(".*", with_body(Method::kPost));
+  s.server.Put(".*", with_body(Method::kPut));
+  s.server.Patch(".*", with_body(Method::kPatch));
+  s.server.Delete(".*", with_body(Method::kDelete));
   // Errors httplib produces itself (413, 400 on a broken request line, ...) get a JSON body too.
   httplib::Server::HandlerWithResponse on_error = [p](const httplib::Request&, httplib::Response& r) {
     if (!r.body.empty()) return httplib::Server::HandlerResponse::Unhandled;

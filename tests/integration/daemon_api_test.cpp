@@ -324,6 +324,67 @@ TEST_CASE("request ids are echoed, generated when absent, and stored on events",
   CHECK(d->get("/api/memory/" + id).json()["session_id"] == "sess-9");
 }
 
+namespace {
+// Sends `raw` on a fresh connection and returns everything the daemon answers
+// before it closes the connection or `seconds` pass.
+std::string raw_exchange(int port, const std::string& raw, int seconds) {
+  int s = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(s, reinterpret_cast<sockaddr*>(&a), sizeof(a)) != 0) {
+    ::close(s);
+    return "";
+  }
+  ::send(s, raw.data(), raw.size(), 0);
+  timeval tv{seconds, 0};
+  ::setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::recv(s, buf, sizeof(buf), 0)) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(s);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("bodies are read as sent: form-labelled JSON over 8 KiB, no body at all, multipart",
+          "[integration][api][body]") {
+  TempDir dir;
+  auto d = start_daemon(dir, "server:\n  readTimeoutMs: 30000\n");
+  httplib::Client c("127.0.0.1", d->port());
+  // `curl -d` labels JSON as a form; httplib alone refused such bodies over 8 KiB.
+  std::string long_note;
+  while (long_note.size() < 9000) long_note += "a long note about the release checklist ";
+  auto r = c.Post("/api/memory/remember", json{{"content", long_note}}.dump(), "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  // A form-labelled body is not parsed into query parameters either.
+  auto listed = c.Post("/api/memory/recall?limit=1", R"({"query":"release checklist"})",
+                       "application/x-www-form-urlencoded");
+  REQUIRE(listed);
+  CHECK(listed->status == 200);
+  CHECK(json::parse(listed->body)["results"].size() == 1);
+
+  // No Content-Length and no chunked encoding: no body (RFC 9112), answered at
+  // once instead of after the read timeout.
+  std::string answer = raw_exchange(d->port(), "POST /api/memory/remember HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 10);
+  CHECK(answer.rfind("HTTP/1.1 400", 0) == 0);
+  CHECK_THAT(answer, Catch::Contains("body is empty"));
+  answer = raw_exchange(d->port(), "POST /api/backup HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", 20);
+  CHECK(answer.rfind("HTTP/1.1 200", 0) == 0);
+
+  httplib::MultipartFormDataItems items = {{"content", "from a form", "", ""}};
+  auto m = c.Post("/api/memory/remember", items);
+  REQUIRE(m);
+  CHECK(m->status == 415);
+  // The connection stays usable after a drained multipart body.
+  auto h = c.Get("/health");
+  REQUIRE(h);
+  CHECK(h->status == 200);
+}
+
 TEST_CASE("a stalled client cannot block other requests", "[integration][api][slow-client]") {
   TempDir dir;
   auto d = start_daemon(dir, "server:\n  readTimeoutMs: 1000\n");
