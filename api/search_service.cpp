@@ -1,10 +1,13 @@
 #include "api/search_service.h"
 
 #include <algorithm>
+#include <chrono>
 #include <unordered_map>
 
 #include "api/as_of.h"
 #include "api/services.h"
+#include "journal/clock.h"
+#include "journal/log.h"
 
 namespace signet::api {
 
@@ -29,11 +32,52 @@ bool SearchService::wait_projections(const Request& req) const {
   return fresh;
 }
 
+namespace {
+int64_t steady_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+constexpr uint32_t kBreakerBackoffMinMs = 1000, kBreakerBackoffMaxMs = 30000;
+}  // namespace
+
 bool SearchService::vectors_available() const {
   if (!s_.embedder || !s_.vectors) return false;
-  // A remote provider the worker finds down is not asked on every recall.
-  if (s_.embedding_worker && s_.embedder->provider() != "builtin") return s_.embedding_worker->status().provider_ok;
+  if (s_.embedder->provider() == "builtin") return true;
+  {
+    std::lock_guard<std::mutex> lock(breaker_mu_);
+    if (steady_now_us() < breaker_retry_at_us_) return false;
+  }
+  // The worker backing off from a provider it finds down: not asked on every
+  // recall. Once the worker stops retrying (nothing left to embed) its verdict
+  // goes stale, and the query itself probes the provider again.
+  if (s_.embedding_worker) {
+    auto st = s_.embedding_worker->status();
+    if (!st.provider_ok && st.next_retry_us > SystemClock::instance()->now_us()) return false;
+  }
   return true;
+}
+
+std::string SearchService::vector_error() const {
+  std::lock_guard<std::mutex> lock(breaker_mu_);
+  return breaker_error_;
+}
+
+std::optional<std::vector<float>> SearchService::embed_query(const std::string& text) {
+  auto cfg = s_.config();
+  auto v = s_.embedder->embed_query(text, cfg->search.query_embed_timeout_ms);
+  std::lock_guard<std::mutex> lock(breaker_mu_);
+  if (v.ok()) {
+    breaker_backoff_ms_ = 0;
+    breaker_error_.clear();
+    return std::move(*v);
+  }
+  breaker_backoff_ms_ = breaker_backoff_ms_ == 0 ? kBreakerBackoffMinMs
+                                                 : std::min(breaker_backoff_ms_ * 2, kBreakerBackoffMaxMs);
+  breaker_retry_at_us_ = steady_now_us() + int64_t{breaker_backoff_ms_} * 1000;
+  breaker_error_ = v.status().ToString();
+  log::get("search")->warn("query embedding with {}/{} failed, recall uses keywords for {} ms: {}",
+                           s_.embedder->provider(), s_.embedder->model(), breaker_backoff_ms_, breaker_error_);
+  return std::nullopt;
 }
 
 // Ranks, drops below min_score, and attaches rows (re-checking the filter: the
@@ -97,14 +141,20 @@ Result<RecallResult> SearchService::recall(const RecallQuery& q, const Request& 
   bool same_model = src.vectors && s_.embedder && src.vectors->options().model == s_.embedder->model() &&
                     src.vectors->options().dims == s_.embedder->dims();
   if (!q.keyword_only && vectors_available() && same_model) {
-    auto qv = s_.embedder->embed({q.text});
-    if (qv.ok() && qv->size() == 1) {
-      auto hits = src.vectors->search((*qv)[0], k, &q.filter);
+    auto qv = embed_query(q.text);
+    if (qv) {
+      auto hits = src.vectors->search(*qv, k, &q.filter);
       if (hits.ok()) {
         out.vector_used = true;
         for (const auto& h : *hits) slot(h.id).vector_score = std::max(0.0, static_cast<double>(h.score));
+      } else {
+        log::get("search")->error("vector search failed, answering with keywords: {}", hits.status().ToString());
       }
     }
+  }
+  if (!q.keyword_only && same_model && !out.vector_used && s_.embedder && s_.embedder->provider() != "builtin") {
+    out.vector_error = vector_error();
+    if (out.vector_error.empty() && s_.embedding_worker) out.vector_error = s_.embedding_worker->status().last_error;
   }
   for (auto& h : merged) {
     if (h.keyword_score && h.vector_score) {

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ struct RecallHit {
 struct RecallResult {
   std::vector<RecallHit> hits;
   bool vector_used = false;  // method: "hybrid" when true, else "keyword"
+  std::string vector_error;  // why vectors were wanted but not used (provider down, slow, ...)
   bool stale = false;
 };
 
@@ -71,6 +73,8 @@ class SearchService {
                                const Request& req);
   // Whether query embedding can be attempted now (provider not known down).
   bool vectors_available() const;
+  // Why the last recall that wanted vectors went without them ("" when it did not).
+  std::string vector_error() const;
 
  private:
   // The projections one search reads: the live ones, or an as-of view's.
@@ -84,7 +88,18 @@ class SearchService {
   bool wait_projections(const Request& req) const;
   Result<std::vector<RecallHit>> load(const Sources& src, std::vector<RecallHit> hits, size_t limit,
                                       double min_score, const projections::MemoryFilter& filter) const;
+  // The query embedding of a recall, or nullopt (and the breaker opened)
+  // when the provider fails: recall answers with keywords meanwhile.
+  std::optional<std::vector<float>> embed_query(const std::string& text);
+
   Services& s_;
+  // A breaker for query embeddings: after a failure, recalls skip the provider
+  // until retry_at (backoff doubling from 1 s to 30 s), so a provider that is
+  // down costs one slow recall per backoff, not every recall.
+  mutable std::mutex breaker_mu_;
+  int64_t breaker_retry_at_us_ = 0;
+  uint32_t breaker_backoff_ms_ = 0;
+  std::string breaker_error_;
 };
 
 }  // namespace signet::api

@@ -135,6 +135,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
   r.check(c.search.min_score >= 0 && c.search.min_score <= 1, search, "min_score", "must be between 0 and 1");
   r.get(search, {"hnsw_threshold", "hnswThreshold"}, c.search.hnsw_threshold);
   r.get(search, {"read_wait_ms", "readWaitMs"}, c.search.read_wait_ms);
+  r.get(search, {"query_embed_timeout_ms", "queryEmbedTimeoutMs"}, c.search.query_embed_timeout_ms);
 
   YAML::Node mem = r.section(root, {"memory"});
   r.get(mem, {"decay_rate", "decayRate"}, c.memory.decay_rate);

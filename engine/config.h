@@ -24,6 +24,7 @@ struct SearchConfig {
   double min_score = 0.1;   // results below this blended score are dropped
   size_t hnsw_threshold = 20000;
   uint32_t read_wait_ms = 2000;  // read-your-writes wait before answering "stale"
+  uint32_t query_embed_timeout_ms = 2000;  // a remote query embedding slower than this: keywords only
 };
 
 struct PipelineConfig {

@@ -38,6 +38,7 @@ Response recall_response(const std::string& query, const RecallResult& r) {
   json results = json::array();
   for (const auto& h : r.hits) results.push_back(hit_json(h));
   json j = {{"results", std::move(results)}, {"query", query}, {"method", r.vector_used ? "hybrid" : "keyword"}};
+  if (!r.vector_error.empty()) j["vectorError"] = r.vector_error;
   if (r.stale) j["stale"] = true;
   return Response::json(200, j.dump());
 }

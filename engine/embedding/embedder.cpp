@@ -41,4 +41,10 @@ Result<std::unique_ptr<Embedder>> make_embedder(const EmbeddingConfig& config) {
                                  "\": expected one of builtin, ollama, openai");
 }
 
+Result<std::vector<float>> Embedder::embed_query(const std::string& text, uint32_t) {
+  SIGNET_ASSIGN_OR_RETURN(auto vectors, embed({text}));
+  if (vectors.size() != 1) return Status::Corruption("the embedder returned " + std::to_string(vectors.size()) + " vectors for one text");
+  return std::move(vectors[0]);
+}
+
 }  // namespace signet::engine

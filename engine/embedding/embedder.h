@@ -44,6 +44,10 @@ class Embedder {
   virtual uint32_t dims() const = 0;
   // One vector of dims() floats per text, in order, L2-normalised.
   virtual Result<std::vector<std::vector<float>>> embed(const std::vector<std::string>& texts) = 0;
+  // One text's vector within `timeout_ms` when that is shorter than the
+  // configured timeout: a recall waiting on a slow provider should fall back
+  // to keywords, not hang for the worker's full timeout.
+  virtual Result<std::vector<float>> embed_query(const std::string& text, uint32_t timeout_ms);
   // A cheap availability probe (builtin: always OK).
   virtual Status check() = 0;
 };

@@ -183,6 +183,13 @@ class RemoteEmbedder : public Embedder {
     return embed_within(texts, timeout_ms_);
   }
 
+  Result<std::vector<float>> embed_query(const std::string& text, uint32_t timeout_ms) override {
+    uint32_t within = timeout_ms == 0 ? timeout_ms_ : std::min(timeout_ms_, timeout_ms);
+    SIGNET_ASSIGN_OR_RETURN(auto vectors, embed_within({text}, within));
+    if (vectors.size() != 1) return Status::Corruption("the provider returned " + std::to_string(vectors.size()) + " vectors for one text");
+    return std::move(vectors[0]);
+  }
+
   Status check() override {
     auto r = embed_within({kCheckText}, std::min(timeout_ms_, kCheckTimeoutMsMax));
     return r.ok() ? Status::Ok() : r.status();

@@ -265,6 +265,36 @@ TEST_CASE("an ollama provider that is down, slow or garbled leaves memories keyw
   CHECK(e.recall({{"query", "on-call rotation"}})["method"] == "hybrid");
 }
 
+TEST_CASE("a provider that turns slow after the last embedding: recall falls back to keywords and says why",
+          "[integration][search][provider]") {
+  EmbeddingStub stub(16);
+  std::string yaml = "embedding:\n  provider: ollama\n  model: stub-embed\n  dimensions: 16\n  base_url: " +
+                     stub.base_url() + "\n  timeout_ms: 8000\nsearch:\n  query_embed_timeout_ms: 300\n";
+  Env e(yaml, false);
+  std::string id = e.remember("The staging cluster is rebuilt every Friday night");
+  REQUIRE(eventually([&] { return e.d->get("/api/embeddings/health").json()["coverage"] == 1.0; },
+                     std::chrono::seconds(30)));
+  CHECK(e.recall({{"query", "staging cluster"}})["method"] == "hybrid");
+
+  // The worker has nothing left to embed, so only the query can find out.
+  stub.set_slow_delay_ms(6000);
+  stub.set_mode(EmbeddingStub::Mode::kSlow);
+  json slow = e.recall({{"query", "staging cluster"}});
+  CHECK(slow["method"] == "keyword");  // hybrid would mean it waited out the 6 s
+  CHECK(contains_id(slow["results"], id));
+  CHECK_THAT(slow.value("vectorError", ""), Catch::Contains("timed out"));
+  // The breaker is open: the next recalls do not ask the provider at all.
+  uint64_t asked = stub.request_count();
+  json next = e.recall({{"query", "staging cluster"}});
+  CHECK(next["method"] == "keyword");
+  CHECK(stub.request_count() == asked);
+
+  stub.set_mode(EmbeddingStub::Mode::kNormal);
+  REQUIRE(eventually([&] { return e.recall({{"query", "staging cluster"}})["method"] == "hybrid"; },
+                     std::chrono::seconds(30)));
+  CHECK_FALSE(e.recall({{"query", "staging cluster"}}).contains("vectorError"));
+}
+
 TEST_CASE("changing the embedding model re-embeds every memory", "[integration][search][provider]") {
   EmbeddingStub stub(16);
   Env e;  // builtin, 256 dims
