@@ -179,6 +179,8 @@ bool EmbeddingWorker::process_batch() {
   Context ctx;
   ctx.actor = {"embedding-worker", journal::ActorType::System, ""};
   uint64_t recorded = 0;
+  std::vector<std::string> unrecorded;
+  Status record_error;
   for (size_t i = 0; i < memories.size(); ++i) {
     EmbeddingRecorded e;
     e.memory_id = memories[i].id;
@@ -192,9 +194,28 @@ bool EmbeddingWorker::process_batch() {
       attempts_.erase(e.memory_id);
     } else {
       log::get("embedding")->error("cannot record the embedding of {}: {}", e.memory_id, r.status().ToString());
+      Code c = r.status().code();
+      // The journal could not take it for now (disk full, an I/O error): try again after a pause.
+      if (c == Code::kNoSpace || c == Code::kIOError || c == Code::kUnavailable || c == Code::kTimedOut) {
+        unrecorded.push_back(e.memory_id);
+        record_error = r.status();
+      }
     }
   }
   done();
+  if (!unrecorded.empty()) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      status_.last_error = "cannot record embeddings: " + record_error.ToString();
+      status_.last_error_us = clock_->now_us();
+      status_.consecutive_failures++;
+      status_.embedded += recorded;
+      for (const auto& id : unrecorded)
+        if (queued_.insert(id).second) queue_.push_back(id);
+    }
+    backoff_wait();
+    return true;
+  }
   std::lock_guard<std::mutex> lock(mu_);
   status_.provider_ok = true;
   status_.consecutive_failures = 0;

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "tests/support/daemon_process.h"
+#include "tests/support/embedding_stub.h"
 #include "tests/support/temp_dir.h"
 
 using namespace signet::testing;
@@ -130,6 +131,58 @@ TEST_CASE("a full disk refuses writes with 507, keeps reads, and resumes when sp
   size_t total = again->get("/api/memories").json()["stats"]["total"].get<size_t>();
   CHECK(total >= acked.size());
   CHECK(total <= acked.size() + static_cast<size_t>(unanswered));
+}
+
+TEST_CASE("an embedding the full disk refused is recorded once space returns, without a restart",
+          "[integration][fault][disk-full]") {
+  TempDir dir;
+  SmallDisk disk(dir.sub("disk"), 48);
+  if (!disk.ok) {
+    WARN("cannot mount a tmpfs here (" << disk.why << "): the disk-full test needs root; not run");
+    return;
+  }
+  EmbeddingStub stub(16);
+  stub.set_slow_delay_ms(10000);  // the provider answers after the disk is full
+  stub.set_mode(EmbeddingStub::Mode::kSlow);
+  DaemonProcess::Options o;
+  o.workspace = disk.dir + "/ws";
+  o.agent_yaml = "log:\n  level: warn\nembedding:\n  provider: ollama\n  model: stub-embed\n  dimensions: 16\n"
+                 "  base_url: " + stub.base_url() + "\n  timeout_ms: 30000\n";
+  o.env["SIGNET_LOG_FILE"] = dir.sub("daemon.log");
+  o.stderr_path = dir.sub("daemon.err");
+  std::string failure;
+  auto d = DaemonProcess::start(o, &failure);
+  INFO(failure);
+  REQUIRE(d);
+  auto r = d->post("/api/memory/remember", json{{"content", "embedded while the disk was full"}}.dump());
+  REQUIRE(r.status == 200);
+  CHECK(r.json()["embedded"] == false);
+
+  std::string filler = disk.dir + "/filler";
+  fill(filler);
+  int refused = 0;  // use up what RocksDB preallocated, so the worker's write fails too
+  for (int i = 0; i < 5000 && refused < 3; ++i) {
+    std::string big(8 * 1024, static_cast<char>('a' + i % 26));
+    auto w = d->post("/api/memory/remember", json{{"content", "filler " + std::to_string(i) + " " + big}}.dump());
+    if (w.status == 507 || w.status == 503) ++refused;
+  }
+  REQUIRE(refused >= 1);
+  // The provider answers; the worker's write of the vector meets the full disk.
+  REQUIRE(eventually(
+      [&] {
+        std::ifstream log(dir.sub("daemon.log"));
+        std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+        return text.find("cannot record the embedding") != std::string::npos;
+      },
+      std::chrono::seconds(40)));
+  json worker = d->get("/api/embeddings/status").json()["worker"];
+  CHECK_THAT(worker["lastError"].dump(), Catch::Contains("cannot record"));
+
+  stub.set_mode(EmbeddingStub::Mode::kNormal);
+  fs::remove(filler);
+  // Before the fix the worker dropped the memory and only a restart found it again.
+  CHECK(eventually([&] { return d->get("/api/embeddings/health").json()["missing"] == 0; },
+                   std::chrono::seconds(60)));
 }
 
 TEST_CASE("SIGTERM under load answers what is in flight and exits 0", "[integration][fault][sigterm]") {
