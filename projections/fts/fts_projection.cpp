@@ -511,6 +511,13 @@ Status FtsProjection::Impl::apply(std::span<const journal::Event> events) {
     return to_status(e, "fts projection reading its documents");
   }
   if (cp == checkpoint_.load()) return Status::Ok();
+  if (order.empty()) {
+    // Only access counts or embeddings: nothing to index. Not committing
+    // spares a Xapian commit per access flush; the stored checkpoint lags
+    // and a reopen passes these events again, which costs nothing.
+    checkpoint_ = cp;
+    return Status::Ok();
+  }
   SIGNET_TRY(write(order, touched, cp));
   commits_.fetch_add(1);
   checkpoint_ = cp;
