@@ -14,6 +14,7 @@
 #include "engine/memory_events.h"
 #include "journal/clock.h"
 #include "journal/log.h"
+#include "journal/utf8.h"
 #include "projections/timeline/timeline_projection.h"
 
 namespace signet::api {
@@ -28,7 +29,10 @@ std::string summary(const journal::Event& e) {
   switch (e.type) {
     case journal::EventType::MemoryRemembered: {
       auto r = engine::decode_remembered(e.payload);
-      return r.ok() ? "remembered: " + r->content.substr(0, 120) : "remembered";
+      if (!r.ok()) return "remembered";
+      std::string head = r->content;
+      truncate_utf8(head, 120);  // a split character would make the answer unprintable
+      return "remembered: " + head;
     }
     case journal::EventType::MemoryModified: {
       auto m = engine::decode_modified(e.payload);

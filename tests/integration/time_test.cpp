@@ -143,6 +143,14 @@ TEST_CASE("the timeline of a request, a session and a memory", "[integration][ti
   CHECK(exported["meta"]["entityId"] == "req-t2");
   CHECK(exported["timeline"]["events"].size() == 1);
   CHECK(d->get("/api/timeline/nobody-knows-this").status == 404);
+
+  // The summary cuts content at 120 bytes; a character across the cut was a 500.
+  std::string accented = std::string(119, 'a') + "\xC3\xA9 and more after the cut";
+  std::string accented_id = d->post("/api/memory/remember", json{{"content", accented}}.dump()).json()["id"];
+  auto accented_timeline = d->get("/api/timeline/" + accented_id);
+  CHECK(accented_timeline.status == 200);
+  CHECK(accented_timeline.json()["events"][0]["summary"] == "remembered: " + std::string(119, 'a'));
+  CHECK(d->get("/api/timeline/" + accented_id + "/export").status == 200);
 }
 
 TEST_CASE("a hot backup restored at a time holds exactly the events up to it", "[integration][time][backup]") {
