@@ -334,6 +334,7 @@ class Daemon::Impl {
     if (rebuild.thread.joinable()) rebuild.thread.join();
     rebuild.state = "running";
     rebuild.kinds = kinds;
+    rebuild.current.clear();
     rebuild.error.clear();
     rebuild.seq = rebuild.to_seq = 0;
     rebuild.started_us = options.clock->now_us();
@@ -549,6 +550,11 @@ Status Daemon::serve() {
   Impl& d = *impl_;
   d.log->info("listening on http://{}:{} (workspace {})", d.services.process.bind, d.services.process.port,
               d.options.workspace);
+  const std::string& bind = d.services.process.bind;
+  if (bind != "localhost" && bind != "::1" && bind.rfind("127.", 0) != 0)
+    d.log->warn("listening on {}, beyond this machine, with auth mode local: anyone who can reach port {} can "
+                "read and change every memory",
+                bind, d.services.process.port);
   Status st = d.http->serve();
   d.log->info("stopped accepting requests; draining");
   // Let the projections apply what is committed, so a restart has nothing to replay.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 
 #include "engine/content.h"
@@ -13,6 +14,13 @@ namespace signet::api {
 using Json = nlohmann::json;
 
 namespace {
+
+// 0 and 1, not 0.000000 and 1.000000.
+std::string number_text(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
 
 Status wrong_type(std::string_view key, const char* expected) {
   return Status::InvalidArgument("field '" + std::string(key) + "' must be " + expected);
@@ -97,8 +105,8 @@ Result<std::optional<double>> JsonBody::number(std::string_view key, double min,
   if (!it->is_number()) return wrong_type(key, "a number");
   double v = it->get<double>();
   if (!std::isfinite(v) || v < min || v > max) {
-    return Status::InvalidArgument("field '" + std::string(key) + "' must be between " + std::to_string(min) +
-                                   " and " + std::to_string(max));
+    return Status::InvalidArgument("field '" + std::string(key) + "' must be between " + number_text(min) +
+                                   " and " + number_text(max));
   }
   return std::optional<double>(v);
 }
@@ -170,7 +178,7 @@ Result<std::optional<double>> query_number(const Request& req, std::string_view 
   double d = std::strtod(v->c_str(), &end);
   if (end == v->c_str() || *end != '\0' || !std::isfinite(d) || d < min || d > max)
     return Status::InvalidArgument("query parameter '" + std::string(name) + "' must be a number between " +
-                                   std::to_string(min) + " and " + std::to_string(max));
+                                   number_text(min) + " and " + number_text(max));
   return std::optional<double>(d);
 }
 

@@ -212,8 +212,8 @@ Result<RecallResult> SearchService::similar(const std::string& id, size_t k, con
     if (h.id == id) continue;
     RecallHit r;
     r.memory.id = h.id;
-    r.score = h.score;
-    r.vector_score = h.score;
+    r.score = std::max(0.0, static_cast<double>(h.score));  // as recall: opposite directions are no match
+    r.vector_score = r.score;
     r.source = HitSource::kVector;
     found.push_back(std::move(r));
   }

@@ -77,8 +77,14 @@ Result<uint32_t> copy_workspace_files(const std::string& from, const std::string
 Result<WorkspaceBackup> create_backup(journal::Journal& journal, const std::string& workspace,
                                       const std::string& dest) {
   std::error_code ec;
+  bool fresh = !fs::exists(dest, ec);
   fs::create_directories(dest, ec);
   if (ec) return Status::IOError("cannot create " + dest + ": " + ec.message());
+  // A backup holds every memory and the secret files: for the owner's eyes
+  // only. A destination the user made keeps its mode; what is inside does not.
+  if (fresh) fs::permissions(dest, fs::perms::owner_all, fs::perm_options::replace, ec);
+  fs::create_directories(fs::path(dest) / "files", ec);
+  fs::permissions(fs::path(dest) / "files", fs::perms::owner_all, fs::perm_options::replace, ec);
   // The files go first into a staging directory named after no backup yet;
   // renamed to the backup's id once the journal part exists.
   fs::path staging = fs::path(dest) / "files" / ("incoming-" + std::to_string(SystemClock::instance()->now_us()));

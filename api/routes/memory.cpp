@@ -97,7 +97,9 @@ Response remember(const Request& req, Services& s) {
   j["pinned"] = m.pinned;
   j["importance"] = m.importance;
   j["content"] = m.content;
-  j["embedded"] = r->embedded || m.has_current_embedding();
+  // A deduped answer is the existing memory, whose vector lives on its own stream.
+  j["embedded"] = r->embedded || m.has_current_embedding() ||
+                  (r->deduped && s.vectors && s.vectors->vector_of(m.id).has_value());
   j["deduped"] = r->deduped;
   j["version"] = m.version;
   j["created_at"] = time_json(m.created_at_us);

@@ -21,6 +21,7 @@ TEST_CASE("typed reads name the field", "[json-body]") {
   CHECK_THAT(b.string("n").status().message(), Catch::Contains("'n'"));
   CHECK(**b.number("n", 0, 1) == 0.5);
   CHECK_THAT(b.number("big", 0, 1).status().message(), Catch::Contains("'big'"));
+  CHECK_THAT(b.number("big", 0, 1).status().message(), Catch::Contains("between 0 and 1"));
   CHECK(**b.boolean("b"));
   CHECK(**b.boolean("one"));
   CHECK_FALSE(b.boolean("s").ok());

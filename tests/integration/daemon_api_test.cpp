@@ -77,6 +77,7 @@ TEST_CASE("remember, get and list through HTTP with read-your-writes", "[integra
   auto dup = d->post("/api/memory/save", json{{"content", "  user PREFERS vim keybindings!"}}.dump());
   CHECK(dup.json()["deduped"] == true);
   CHECK(dup.json()["id"] == id);
+  CHECK(dup.json()["embedded"] == true);  // the existing memory's vector counts
   auto hook = d->post("/api/hook/remember", json{{"content", "Second memory via the hook alias"}}.dump());
   CHECK(hook.status == 200);
 

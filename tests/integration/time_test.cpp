@@ -170,6 +170,10 @@ TEST_CASE("a hot backup restored at a time holds exactly the events up to it", "
   INFO(created.output);
   REQUIRE(created.exit_code == 0);
   CHECK_THAT(created.output, Catch::Contains("taken by the daemon"));
+  // Every memory and the secrets are in there: the owner's only.
+  auto mode = [](const std::string& p) { return fs::status(p).permissions() & fs::perms::all; };
+  CHECK(mode(ws + "/.daemon/backups") == fs::perms::owner_all);
+  CHECK(mode(ws + "/.daemon/backups/files") == fs::perms::owner_all);
   auto listed = run_cli(ws, "backup list");
   CHECK_THAT(listed.output, Catch::Contains("journal up to seq"));
   CHECK(run_cli(ws, "backup verify").exit_code == 0);
