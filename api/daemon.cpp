@@ -2,8 +2,9 @@
 
 #include <unistd.h>
 
-#include <condition_variable>
 #include <algorithm>
+#include <condition_variable>
+#include <cstdlib>
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
@@ -55,6 +56,12 @@ class Daemon::Impl {
   std::unique_ptr<projections::ProjectionRunner> fts_runner;
   std::unique_ptr<projections::VectorProjection> vectors;
   std::unique_ptr<projections::ProjectionRunner> vectors_runner;
+  // The vector snapshot loads on its own thread (1.3 GB at 1M memories):
+  // the daemon serves at once, recall uses keywords until it is in.
+  std::thread vectors_loader;
+  std::mutex vectors_mu;           // guards vectors, vectors_runner, vectors_state
+  std::condition_variable vectors_loaded;
+  std::string vectors_state = "loading";  // "" once loaded; else "loading" or why it failed
   std::unique_ptr<projections::TimelineProjection> timeline;
   std::unique_ptr<projections::ProjectionRunner> timeline_runner;
   std::unique_ptr<engine::Embedder> embedder;
@@ -89,6 +96,7 @@ class Daemon::Impl {
   ~Impl() { shutdown(); }
 
   std::vector<projections::ProjectionRunner*> runners() {
+    std::lock_guard<std::mutex> lock(vectors_mu);
     std::vector<projections::ProjectionRunner*> out;
     for (auto* r : {memories_runner.get(), fts_runner.get(), vectors_runner.get(), timeline_runner.get()})
       if (r) out.push_back(r);
@@ -104,7 +112,9 @@ class Daemon::Impl {
       rebuild.cancel = true;
     }
     rebuild.cv.notify_all();
+    vectors_loaded.notify_all();
     if (rebuild.thread.joinable()) rebuild.thread.join();
+    if (vectors_loader.joinable()) vectors_loader.join();
     if (backups) backups->stop();
     backups.reset();
     if (access) access->stop();
@@ -231,16 +241,19 @@ class Daemon::Impl {
     vo.dims = embedder->dims();
     vo.hnsw_threshold = cfg.search.hnsw_threshold;
     vector_options = vo;
-    SIGNET_ASSIGN_OR_RETURN(vectors, projections::VectorProjection::open((ws / "memory" / where.vectors).string(), vo));
-    if (vectors->rebuilt_on_open()) log->warn("projection=vectors rebuilding from seq 1 (new model, version or damaged snapshot)");
-    log_catch_up("vectors", vectors->checkpoint());
-    vectors_runner = std::make_unique<projections::ProjectionRunner>(*journal, *vectors);
-    vectors_runner->start();
+    vectors_loader = std::thread([this, dir = (ws / "memory" / where.vectors).string(), vo] { load_vectors(dir, vo); });
 
     services.fts = fts.get();
     services.fts_runner = fts_runner.get();
-    services.vectors = vectors.get();
-    services.vectors_runner = vectors_runner.get();
+    services.vectors_state = [this] {
+      std::lock_guard<std::mutex> lock(vectors_mu);
+      return vectors_state;
+    };
+    services.wait_vectors_loaded = [this](std::chrono::milliseconds timeout) {
+      std::unique_lock<std::mutex> lock(vectors_mu);
+      // A failed load is not "behind": recall says so in vectorError instead.
+      return vectors_loaded.wait_for(lock, timeout, [&] { return vectors_state != "loading"; });
+    };
     services.timeline = timeline.get();
     services.timeline_runner = timeline_runner.get();
     services.embedder = embedder.get();
@@ -318,6 +331,35 @@ class Daemon::Impl {
     return Status::Ok();
   }
 
+  void load_vectors(const std::string& dir, const projections::VectorOptions& vo) {
+    auto started = std::chrono::steady_clock::now();
+    // For tests of the loading window: a large snapshot, simulated.
+    if (const char* delay = std::getenv("SIGNET_DEBUG_VECTOR_LOAD_DELAY_MS")) {
+      std::unique_lock<std::mutex> lock(vectors_mu);
+      vectors_loaded.wait_for(lock, std::chrono::milliseconds(std::atoi(delay)),
+                              [&] { return rebuild.cancel.load(); });
+    }
+    auto opened = projections::VectorProjection::open(dir, vo);
+    std::lock_guard<std::mutex> lock(vectors_mu);
+    if (!opened.ok()) {
+      vectors_state = "failed to load: " + opened.status().ToString();
+      log->error("projection=vectors {}; recall answers with keywords only", vectors_state);
+      vectors_loaded.notify_all();
+      return;
+    }
+    vectors = std::move(*opened);
+    if (vectors->rebuilt_on_open()) log->warn("projection=vectors rebuilding from seq 1 (new model, version or damaged snapshot)");
+    log->info("projection=vectors loaded in {} ms",
+              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count());
+    log_catch_up("vectors", vectors->checkpoint());
+    vectors_runner = std::make_unique<projections::ProjectionRunner>(*journal, *vectors);
+    vectors_runner->start();
+    services.vectors = vectors.get();
+    services.vectors_runner = vectors_runner.get();
+    vectors_state.clear();
+    vectors_loaded.notify_all();
+  }
+
   // ---- side-by-side rebuild ----------------------------------------------
 
   void drop_namespace_logged(const std::string& ns) {
@@ -328,6 +370,10 @@ class Daemon::Impl {
   Status start_rebuild(std::vector<projections::ProjectionKind> kinds) {
     std::lock_guard<std::mutex> lock(rebuild.mu);
     if (rebuild.state == "running") return Status::Conflict("a rebuild of " + rebuild.current + " is already running");
+    {
+      std::lock_guard<std::mutex> vlock(vectors_mu);
+      if (!vectors_state.empty()) return Status::Conflict("the vector index is " + vectors_state + "; try again when it is in");
+    }
     if (rebuild.releasing)
       return Status::Conflict("the previous rebuild is still releasing the copies it replaced; try again in " +
                               std::to_string(kRetireGrace.count()) + " s");
@@ -380,12 +426,15 @@ class Daemon::Impl {
   template <typename P>
   Status swap_in(std::unique_ptr<P>& current, std::unique_ptr<projections::ProjectionRunner>& current_runner,
                  Live<P>& live, Live<projections::ProjectionRunner>& live_runner, std::unique_ptr<P> fresh,
-                 const char* kind, const std::string& location, std::function<void()> drop_old) {
+                 const char* kind, const std::string& location, std::function<void()> drop_old,
+                 std::mutex* guard = nullptr) {
     SIGNET_TRY(fill(*fresh));
     projections::RunnerOptions ro;
     if (std::string_view(kind) == "fts") ro.linger = std::chrono::milliseconds(25);
     auto runner = std::make_unique<projections::ProjectionRunner>(*journal, *fresh, ro);
     runner->start();
+    std::unique_lock<std::mutex> lock;
+    if (guard) lock = std::unique_lock<std::mutex>(*guard);
     live = fresh.get();
     live_runner = runner.get();
     SIGNET_TRY(views->set_location(kind, location));
@@ -393,6 +442,7 @@ class Daemon::Impl {
     std::shared_ptr<projections::ProjectionRunner> old_runner(std::move(current_runner));
     current = std::move(fresh);
     current_runner = std::move(runner);
+    if (lock.owns_lock()) lock.unlock();
     old_runner->stop();
     log->info("projection={} rebuilt side by side at {}", kind, location);
     retired.push_back([old, old_runner, drop_old]() mutable {
@@ -457,7 +507,7 @@ class Daemon::Impl {
           auto fresh = projections::VectorProjection::open((ws / "memory" / dir).string(), vector_options);
           if (!fresh.ok()) { st = fresh.status(); break; }
           st = swap_in(vectors, vectors_runner, services.vectors, services.vectors_runner, std::move(*fresh),
-                       "vectors", dir, [old_dir] { std::error_code ec; fs::remove_all(old_dir, ec); });
+                       "vectors", dir, [old_dir] { std::error_code ec; fs::remove_all(old_dir, ec); }, &vectors_mu);
           if (st.ok()) where.vectors = dir;
           break;
         }

@@ -27,6 +27,9 @@ SearchService::Sources SearchService::sources(const AsOfView* as_of) const {
 
 bool SearchService::wait_projections(const Request& req) const {
   bool fresh = s_.wait_for(s_.fts_runner, req);
+  // A vector index still loading at start counts as behind: waited for
+  // within the same budget, then the answer is keyword only and stale.
+  if (!s_.vectors_runner && s_.wait_vectors_loaded) fresh = s_.wait_vectors_loaded(s_.wait_left(req)) && fresh;
   fresh = s_.wait_for(s_.vectors_runner, req) && fresh;
   fresh = s_.wait_for(s_.memories_runner, req) && fresh;
   return fresh;
@@ -152,6 +155,10 @@ Result<RecallResult> SearchService::recall(const RecallQuery& q, const Request& 
       }
     }
   }
+  if (!q.keyword_only && src.live && !src.vectors && s_.vectors_state) {
+    std::string state = s_.vectors_state();
+    if (!state.empty()) out.vector_error = "the vector index is " + state;
+  }
   if (!q.keyword_only && same_model && !out.vector_used && s_.embedder && s_.embedder->provider() != "builtin") {
     out.vector_error = vector_error();
     if (out.vector_error.empty() && s_.embedding_worker) out.vector_error = s_.embedding_worker->status().last_error;
@@ -203,7 +210,11 @@ Result<RecallResult> SearchService::similar(const std::string& id, size_t k, con
                                             const Request& req) {
   RecallResult out;
   out.stale = !wait_projections(req);
-  if (!s_.vectors) return Status::NotFound("vector search is not available");
+  if (!s_.vectors) {
+    std::string state = s_.vectors_state ? s_.vectors_state() : "";
+    if (state == "loading") return Status::Unavailable("the vector index is still loading; try again in a moment");
+    return Status::Unavailable("vector search is not available" + (state.empty() ? "" : ": " + state));
+  }
   auto anchor = s_.vectors->vector_of(id);
   if (!anchor) return Status::NotFound("memory " + id + " has no embedding");
   SIGNET_ASSIGN_OR_RETURN(auto hits, s_.vectors->search(*anchor, k + 1, &filter));

@@ -95,6 +95,12 @@ struct Services {
   std::function<nlohmann::json()> rebuild_status;
   AccessRecorder* access = nullptr;
   std::vector<ProjectionHandle> projections;
+  // "" when the vector index is in; "loading" while its snapshot loads at
+  // start; why it failed otherwise. Null: no such index.
+  std::function<std::string()> vectors_state;
+  // Waits up to `timeout` for the vector index's load at start to end; false
+  // when it is still loading.
+  std::function<bool(std::chrono::milliseconds timeout)> wait_vectors_loaded;
   ProcessInfo process;
   // Set when the daemon is shutting down: long-lived responses end.
   std::shared_ptr<std::atomic<bool>> stopping = std::make_shared<std::atomic<bool>>(false);
@@ -116,6 +122,8 @@ struct Services {
     return wait_for(runner.get(), req);
   }
   bool wait_memories(const Request& req) const { return wait_for(memories_runner.get(), req); }
+  // What is left of `req`'s read-wait budget.
+  std::chrono::milliseconds wait_left(const Request& req) const;
 
  private:
   std::shared_ptr<std::mutex> config_mu = std::make_shared<std::mutex>();

@@ -82,6 +82,7 @@ Response status(const Request&, Services& s, ProviderCheck& check) {
 
 Response health(const Request& req, Services& s, ProviderCheck& check) {
   s.wait_memories(req);
+  if (!s.vectors_runner && s.wait_vectors_loaded) s.wait_vectors_loaded(s.wait_left(req));
   s.wait_for(s.vectors_runner, req);
   auto st = s.memories->stats();
   if (!st.ok()) return error_response(req, st.status());
@@ -111,6 +112,7 @@ Response list(const Request& req, Services& s) {
   size_t n = std::clamp<size_t>(limit->value_or(600), 50, 5000);
   size_t skip = offset->value_or(0);
   s.wait_memories(req);
+  if (!s.vectors_runner && s.wait_vectors_loaded) s.wait_vectors_loaded(s.wait_left(req));
   s.wait_for(s.vectors_runner, req);
   std::string model = s.embedder ? s.embedder->model() : "";
   uint64_t total = s.vectors ? s.vectors->stats().vectors : 0;

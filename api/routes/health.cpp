@@ -32,7 +32,19 @@ class ResourceCache {
       degraded_ = false;
       uint64_t head = s.journal->last_seq();
       for (const auto& p : s.projections) {
-        auto pr = p.runner->get()->progress();
+        projections::ProjectionRunner* runner = p.runner->get();
+        if (!runner) {
+          // Not in yet: the vector snapshot loads after the daemon starts serving.
+          std::string state = p.name == "vectors" && s.vectors_state ? s.vectors_state() : "loading";
+          json o = {{"state", state == "loading" ? "loading" : "failed"}};
+          if (state != "loading") {
+            o["error"] = state;
+            degraded_ = true;
+          }
+          projections[p.name] = std::move(o);
+          continue;
+        }
+        auto pr = runner->progress();
         json o = {{"checkpoint_seq", pr.checkpoint_seq},
                   {"lag", head > pr.checkpoint_seq ? head - pr.checkpoint_seq : 0}};
         if (pr.failed) {

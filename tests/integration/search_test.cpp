@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <filesystem>
+#include <map>
 #include <set>
 #include <thread>
 
@@ -56,20 +57,21 @@ struct Env {
     if (load)
       for (const auto& c : kCorpus) ids.push_back(remember(c));
   }
-  void start(const std::string& yaml = "") {
+  void start(const std::string& yaml = "", std::map<std::string, std::string> env = {}) {
     DaemonProcess::Options o;
     o.workspace = dir.sub("ws");
     o.agent_yaml = yaml;
+    o.env = std::move(env);
     std::string failure;
     d = DaemonProcess::start(o, &failure);
     INFO(failure);
     REQUIRE(d);
   }
-  void restart(const std::string& yaml = "") {
+  void restart(const std::string& yaml = "", std::map<std::string, std::string> env = {}) {
     d->signal(SIGTERM);
     REQUIRE(d->wait_exit(std::chrono::seconds(15)) == 0);
     d.reset();
-    start(yaml);
+    start(yaml, std::move(env));
   }
   std::string remember(const std::string& content, json extra = json::object()) {
     extra["content"] = content;
@@ -294,6 +296,28 @@ TEST_CASE("a provider that turns slow after the last embedding: recall falls bac
   REQUIRE(eventually([&] { return e.recall({{"query", "staging cluster"}})["method"] == "hybrid"; },
                      std::chrono::seconds(30)));
   CHECK_FALSE(e.recall({{"query", "staging cluster"}}).contains("vectorError"));
+}
+
+TEST_CASE("the daemon serves while its vector index loads, with keywords until it is in",
+          "[integration][search][startup]") {
+  Env e;
+  // A snapshot that takes 3 s to load, as a 1M-memory one would.
+  e.restart("search:\n  read_wait_ms: 200\n", {{"SIGNET_DEBUG_VECTOR_LOAD_DELAY_MS", "3000"}});
+  json health = e.d->get("/health").json();
+  CHECK(health["status"] == "healthy");
+  CHECK(health["resources"]["projections"]["vectors"]["state"] == "loading");
+  json r = e.recall({{"query", "Grafana dashboard"}});
+  CHECK(r["method"] == "keyword");
+  CHECK(r["stale"] == true);  // waited its 200 ms for the index, then answered
+  CHECK_THAT(r.value("vectorError", ""), Catch::Contains("loading"));
+  CHECK_FALSE(r["results"].empty());
+  CHECK(e.d->get("/memory/similar?id=" + e.ids[0]).status == 503);
+  CHECK(e.d->post("/api/repair/rebuild", json{{"projection", "vectors"}}.dump()).status == 409);
+
+  REQUIRE(eventually([&] { return e.recall({{"query", "Grafana dashboard"}})["method"] == "hybrid"; },
+                     std::chrono::seconds(30)));
+  CHECK(e.d->get("/health").json()["resources"]["projections"]["vectors"]["lag"] == 0);
+  CHECK(e.d->get("/memory/similar?id=" + e.ids[0]).status == 200);
 }
 
 TEST_CASE("changing the embedding model re-embeds every memory", "[integration][search][provider]") {
