@@ -29,6 +29,9 @@ WorkspaceBackup from_entry(const journal::BackupEntry& e) {
     b.created_us = j.value("created_us", b.created_us);
     b.files = j.value("files", 0u);
     b.workspace = j.value("workspace", "");
+    b.files_dir = j.value("files_dir", std::to_string(e.id));
+  } else {
+    b.files_dir = std::to_string(e.id);
   }
   return b;
 }
@@ -85,27 +88,27 @@ Result<WorkspaceBackup> create_backup(journal::Journal& journal, const std::stri
   if (fresh) fs::permissions(dest, fs::perms::owner_all, fs::perm_options::replace, ec);
   fs::create_directories(fs::path(dest) / "files", ec);
   fs::permissions(fs::path(dest) / "files", fs::perms::owner_all, fs::perm_options::replace, ec);
-  // The files go first into a staging directory named after no backup yet;
-  // renamed to the backup's id once the journal part exists.
-  fs::path staging = fs::path(dest) / "files" / ("incoming-" + std::to_string(SystemClock::instance()->now_us()));
+  // The files go first, into a directory the journal backup's metadata then
+  // names: once a backup is listed, its files are in place (a rename after
+  // it left a window where a verify found them missing).
+  std::string files_dir("t");  // "t" + to_string(...) trips GCC 12's -Wrestrict false positive
+  files_dir += std::to_string(SystemClock::instance()->now_us());
+  fs::path staging = fs::path(dest) / "files" / files_dir;
   SIGNET_ASSIGN_OR_RETURN(uint32_t files, copy_workspace_files(workspace, staging.string()));
   WorkspaceBackup b;
   b.last_seq = journal.last_seq();
   b.created_us = SystemClock::instance()->now_us();
   b.files = files;
   b.workspace = workspace;
+  b.files_dir = files_dir;
   json meta = {{"last_seq", b.last_seq}, {"created_us", b.created_us}, {"files", files}, {"workspace", workspace},
-               {"format", 1}};
+               {"files_dir", files_dir}, {"format", 1}};
   auto id = journal.backup(dest, meta.dump());
   if (!id.ok()) {
     fs::remove_all(staging, ec);
     return id.status();
   }
   b.id = *id;
-  fs::path final_dir = fs::path(dest) / "files" / std::to_string(b.id);
-  fs::remove_all(final_dir, ec);
-  fs::rename(staging, final_dir, ec);
-  if (ec) return Status::IOError("cannot store the files of backup " + std::to_string(b.id) + ": " + ec.message());
   auto all = journal::list_backups(dest);
   if (all.ok())
     for (const auto& e : *all)
@@ -125,7 +128,7 @@ Status verify_workspace_backup(const std::string& dest, uint32_t id) {
   SIGNET_ASSIGN_OR_RETURN(auto all, list_workspace_backups(dest));
   for (const auto& b : all) {
     if (b.id != id) continue;
-    uint64_t present = count_files(fs::path(dest) / "files" / std::to_string(id));
+    uint64_t present = count_files(fs::path(dest) / "files" / b.files_dir);
     if (present < b.files)
       return Status::Corruption("backup " + std::to_string(id) + " should hold " + std::to_string(b.files) +
                                 " config files, " + std::to_string(present) + " are there");
@@ -137,11 +140,13 @@ Status prune_backups(const std::string& dest, uint32_t keep) {
   SIGNET_TRY(journal::purge_backups(dest, keep));
   SIGNET_ASSIGN_OR_RETURN(auto kept, list_workspace_backups(dest));
   std::error_code ec;
+  auto hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
   for (const auto& entry : fs::directory_iterator(fs::path(dest) / "files", ec)) {
     std::string name = entry.path().filename().string();
     bool used = false;
-    for (const auto& b : kept) used = used || name == std::to_string(b.id);
-    if (!used && name.rfind("incoming-", 0) != 0) fs::remove_all(entry.path(), ec);
+    for (const auto& b : kept) used = used || name == b.files_dir;
+    // An unnamed directory may belong to a backup being taken right now.
+    if (!used && entry.last_write_time(ec) < hour_ago) fs::remove_all(entry.path(), ec);
   }
   return Status::Ok();
 }
@@ -212,7 +217,7 @@ Result<RestoreReport> restore_workspace(const RestoreRequest& r) {
   }
   fs::remove_all(scratch, ec);
   // Config and secret files as they were at backup time.
-  fs::path files = fs::path(r.dest) / "files" / std::to_string(chosen.id);
+  fs::path files = fs::path(r.dest) / "files" / chosen.files_dir;
   if (fs::is_directory(files, ec)) {
     for (auto it = fs::recursive_directory_iterator(files, ec); !ec && it != fs::recursive_directory_iterator();
          it.increment(ec)) {

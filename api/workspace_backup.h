@@ -4,7 +4,8 @@
 //
 // Layout of a backup directory (default <workspace>/.daemon/backups):
 //   meta/, shared_checksum/, private/   RocksDB BackupEngine (the journal)
-//   files/<id>/...                      agent.yaml, *.md, .secrets/, .daemon/auth-secret
+//   files/<files_dir>/...               agent.yaml, *.md, .secrets/, .daemon/auth-secret
+//                                       (files_dir is named in the backup's metadata)
 #pragma once
 
 #include <cstdint>
@@ -22,6 +23,7 @@ struct WorkspaceBackup {
   uint64_t last_seq = 0;    // the journal's head when it was taken
   uint64_t size_bytes = 0;  // journal files, shared ones included
   uint32_t files = 0;       // config and secret files copied beside it
+  std::string files_dir;    // where, under <dest>/files/
   std::string workspace;
 };
 

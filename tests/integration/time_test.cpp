@@ -314,5 +314,36 @@ TEST_CASE("scheduled backups are taken and listed", "[integration][time][backup]
   REQUIRE(eventually([&] { return !d->get("/api/backups").json()["backups"].empty(); }, std::chrono::seconds(30)));
   json b = d->get("/api/backups").json()["backups"][0];
   CHECK(b["lastSeq"].get<uint64_t>() >= 1);
-  CHECK(run_cli(ws, "backup verify").exit_code == 0);
+  auto verified = run_cli(ws, "backup verify");
+  INFO(verified.output);
+  CHECK(verified.exit_code == 0);
+}
+
+TEST_CASE("verify never sees a backup half-made while backups are being taken", "[integration][time][backup]") {
+  TempDir dir;
+  std::string ws = dir.sub("ws");
+  auto d = start(ws, "log:\n  level: warn\n");  // an agent.yaml: every backup copies a file
+  d->post("/api/memory/remember", json{{"content", "backed up again and again"}}.dump());
+  std::atomic<bool> taking{true};
+  std::atomic<int> taken{0};
+  std::thread taker([&] {
+    for (int i = 0; i < 12; ++i)
+      if (d->post("/api/backup", "{}").status == 200) ++taken;
+    taking = false;
+  });
+  int verified = 0, failed = 0;
+  std::string failure;
+  while (taking) {
+    auto v = run_cli(ws, "backup verify");
+    if (v.exit_code != 0 && v.output.find("no backups") == std::string::npos) {
+      ++failed;
+      failure = v.output;
+    }
+    ++verified;
+  }
+  taker.join();
+  INFO(failure);
+  CHECK(failed == 0);
+  CHECK(taken == 12);
+  CHECK(verified > 0);
 }
