@@ -170,6 +170,14 @@ class VectorProjection::Impl {
   Status rebuild(bool hnsw);
   Status write_snapshot_locked();
   const float* stored_vectors() const;
+  // Vectors of this chunk of events not yet in the index: FAISS 1.7.3's
+  // IndexHNSW::add initialises a lock per vertex of the whole index on every
+  // call, so adding one vector at a time made a load or replay quadratic
+  // (a third of a 100k rebuild). They go in with one add() before the lock
+  // is released, before a rebuild, and before anything reads them back.
+  std::vector<float> pending_;
+  const float* vector_at(uint32_t entry) const;
+  void flush_pending();
   double passing_share(const EntrySelector& sel) const;
   std::vector<Hit> index_search(const float* q, size_t k, EntrySelector& sel) const;
   std::vector<Hit> exact_scan(const float* q, size_t k, const EntrySelector& sel) const;
@@ -268,6 +276,7 @@ Status VectorProjection::Impl::reset() {
     std::unique_lock<RwLock> lock(mu_);
     old = std::move(state_);
     adopt(std::move(fresh));
+    pending_.clear();
   }
   broken_ = false;
   snapshot_seq_ = 0;
@@ -309,11 +318,26 @@ Status VectorProjection::Impl::apply(std::span<const journal::Event> events) {
           broken_ = true;  // the index may now disagree with the tables: never persist it
           st = faiss_failure("add", ex);
         }
-        if (!st.ok()) return st.WithContext("vector projection at seq " + std::to_string(e.seq));
+        if (!st.ok()) {
+          // What the events before this one added must reach the index, or
+          // the entry table would point past it.
+          try {
+            flush_pending();
+          } catch (const std::exception&) {
+            broken_ = true;
+          }
+          return st.WithContext("vector projection at seq " + std::to_string(e.seq));
+        }
         state_.checkpoint_seq = e.seq;
         checkpoint_ = e.seq;
         ++events_since_snapshot_;
         rebuild_as = rebuild_due();
+      }
+      try {
+        flush_pending();
+      } catch (const std::exception& ex) {
+        broken_ = true;
+        return faiss_failure("add", ex).WithContext("vector projection at seq " + std::to_string(state_.checkpoint_seq));
       }
     }
     if (rebuild_as) {
@@ -410,13 +434,13 @@ Status VectorProjection::Impl::apply_embedding(const journal::Event& e) {
   if (hash != m.content_hash) return Status::Ok();  // embedded from content the memory no longer has
   if (!normalize(rec.vector)) return Status::Ok();  // no direction to compare
   if (m.vector_current() &&
-      std::equal(rec.vector.begin(), rec.vector.end(), stored_vectors() + size_t{m.entry} * options_.dims))
+      std::equal(rec.vector.begin(), rec.vector.end(), vector_at(m.entry)))
     return Status::Ok();  // re-embedded to the same vector: no tombstone needed
   if (state_.entries.size() >= kEntriesMax) return Status::TooLarge("vector index is full");
 
   const bool was_live = m.live_vector();
-  state_.entries.reserve(state_.entries.size() + 1);  // before add(): nothing may throw after it
-  state_.index->add(1, rec.vector.data());
+  state_.entries.reserve(state_.entries.size() + 1);  // before the append: nothing may throw after it
+  pending_.insert(pending_.end(), rec.vector.begin(), rec.vector.end());
   drop_entry(m);
   m.entry = static_cast<uint32_t>(state_.entries.size());
   m.vector_hash = hash;
@@ -479,6 +503,20 @@ Status VectorProjection::Impl::rebuild(bool hnsw) {
 }
 
 // ---- search -----------------------------------------------------------------
+
+const float* VectorProjection::Impl::vector_at(uint32_t entry) const {
+  const size_t in_index = static_cast<size_t>(state_.index->ntotal);
+  if (entry < in_index) return stored_vectors() + size_t{entry} * options_.dims;
+  return pending_.data() + (size_t{entry} - in_index) * options_.dims;
+}
+
+void VectorProjection::Impl::flush_pending() {
+  if (pending_.empty()) return;
+  const idx_t n = static_cast<idx_t>(pending_.size() / options_.dims);
+  std::vector<float> batch;
+  batch.swap(pending_);  // emptied even if add() throws: the projection is then broken anyway
+  state_.index->add(n, batch.data());
+}
 
 const float* VectorProjection::Impl::stored_vectors() const {
   if (hnsw_) return static_cast<const faiss::IndexFlat*>(static_cast<faiss::IndexHNSW*>(state_.index.get())->storage)->get_xb();
