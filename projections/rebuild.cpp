@@ -1,8 +1,13 @@
 #include "projections/rebuild.h"
 
+#include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include "engine/memory_events.h"
 #include "engine/memory_record.h"
@@ -123,19 +128,68 @@ Result<RebuildReport> rebuild_projections(const journal::Journal& journal, const
   RebuildReport report;
   uint64_t head = journal.last_seq();
   report.to_seq = (o.to_seq == 0 || o.to_seq > head) ? head : o.to_seq;
-  uint64_t next = 1;
-  while (next <= report.to_seq) {
-    size_t n = static_cast<size_t>(std::min<uint64_t>(o.batch_events, report.to_seq - next + 1));
-    SIGNET_ASSIGN_OR_RETURN(auto events, journal.read(next, n));
-    if (events.empty()) break;
-    for (Projection* p : targets) {
-      Status st = p->apply(events);
-      if (!st.ok()) return st.WithContext("rebuilding " + std::string(p->name()));
-    }
-    report.events += events.size();
-    next = events.back().seq + 1;
-    if (o.progress) o.progress(next - 1, report.to_seq);
+  // Each projection replays on its own thread, reading the journal itself:
+  // they share nothing but the views database (RocksDB, thread-safe), and
+  // the slowest (vectors, at scale) no longer waits for the others per batch.
+  struct Lane {
+    Projection* projection = nullptr;
+    std::atomic<uint64_t> applied{0};
+    std::atomic<bool> done{false};
+    uint64_t events = 0;  // read after join
+    Status status;        // read after join
+  };
+  std::vector<std::unique_ptr<Lane>> lanes;
+  for (Projection* p : targets) {
+    lanes.push_back(std::make_unique<Lane>());
+    lanes.back()->projection = p;
   }
+  std::atomic<bool> failed{false};
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  auto replay = [&](Lane& lane) {
+    uint64_t next = 1;
+    while (next <= report.to_seq && !failed) {
+      size_t n = static_cast<size_t>(std::min<uint64_t>(o.batch_events, report.to_seq - next + 1));
+      auto events = journal.read(next, n);
+      if (!events.ok()) {
+        lane.status = events.status();
+        break;
+      }
+      if (events->empty()) break;
+      Status st = lane.projection->apply(*events);
+      if (!st.ok()) {
+        lane.status = st.WithContext("rebuilding " + std::string(lane.projection->name()));
+        break;
+      }
+      lane.events += events->size();
+      next = events->back().seq + 1;
+      lane.applied = next - 1;
+    }
+    if (!lane.status.ok()) failed = true;
+    std::lock_guard<std::mutex> lock(done_mu);
+    lane.done = true;
+    done_cv.notify_all();
+  };
+  std::vector<std::thread> threads;
+  for (auto& lane : lanes) threads.emplace_back(replay, std::ref(*lane));
+  auto all_done = [&] {
+    return std::all_of(lanes.begin(), lanes.end(), [](const auto& l) { return l->done.load(); });
+  };
+  for (;;) {
+    {
+      std::unique_lock<std::mutex> lock(done_mu);
+      if (done_cv.wait_for(lock, std::chrono::milliseconds(100), all_done)) break;
+    }
+    if (o.progress) {
+      uint64_t slowest = report.to_seq;
+      for (const auto& l : lanes) slowest = std::min<uint64_t>(slowest, l->applied.load());
+      o.progress(slowest, report.to_seq);
+    }
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& l : lanes) SIGNET_TRY(l->status);
+  report.events = lanes.empty() ? 0 : lanes[0]->events;
+  if (o.progress) o.progress(report.to_seq, report.to_seq);
   if (vectors) SIGNET_TRY(vectors->snapshot());
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   return report;
