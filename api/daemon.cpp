@@ -12,6 +12,7 @@
 #include "api/access_recorder.h"
 #include "api/as_of.h"
 #include "api/backup_scheduler.h"
+#include "api/retention_sweeper.h"
 #include "api/file_watcher.h"
 #include "api/workspace_backup.h"
 #include "api/http.h"
@@ -69,6 +70,7 @@ class Daemon::Impl {
   std::unique_ptr<AccessRecorder> access;
   std::unique_ptr<SearchService> search;
   std::unique_ptr<BackupScheduler> backups;
+  std::unique_ptr<RetentionSweeper> retention;
   std::unique_ptr<AsOfViews> as_of;
   std::unique_ptr<FileWatcher> watcher;
   projections::ProjectionLocations where;
@@ -117,6 +119,9 @@ class Daemon::Impl {
     if (vectors_loader.joinable()) vectors_loader.join();
     if (backups) backups->stop();
     backups.reset();
+    if (retention) retention->stop();
+    services.retention = nullptr;
+    retention.reset();
     if (access) access->stop();
     if (worker) worker->stop();
     for (auto* r : runners()) r->stop();
@@ -271,6 +276,8 @@ class Daemon::Impl {
     services.rebuild_status = [this] { return rebuild_status(); };
     as_of = std::make_unique<AsOfViews>(*journal, (ws / ".daemon" / "asof").string(), vo);
     services.as_of = as_of.get();
+    retention = std::make_unique<RetentionSweeper>(services, std::chrono::minutes(cfg.memory.retention_sweep_minutes));
+    services.retention = retention.get();
     services.projections.push_back({"memories", &services.memories_runner});
     services.projections.push_back({"fts", &services.fts_runner});
     services.projections.push_back({"vectors", &services.vectors_runner});
@@ -608,6 +615,7 @@ Status Daemon::serve() {
   Status st = d.http->serve();
   d.log->info("stopped accepting requests; draining");
   // Let the projections apply what is committed, so a restart has nothing to replay.
+  if (d.retention) d.retention->stop();
   if (d.access) d.access->stop();
   if (d.worker) d.worker->stop();
   for (auto* r : d.runners()) r->wait_for(d.journal->last_seq(), std::chrono::seconds(5));

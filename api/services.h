@@ -35,6 +35,7 @@ namespace signet::api {
 class SearchService;
 class AccessRecorder;
 class AsOfViews;
+class RetentionSweeper;
 
 struct ProcessInfo {
   int pid = 0;
@@ -94,6 +95,7 @@ struct Services {
   std::function<Status(std::vector<projections::ProjectionKind>)> start_rebuild;
   std::function<nlohmann::json()> rebuild_status;
   AccessRecorder* access = nullptr;
+  RetentionSweeper* retention = nullptr;  // POST /api/repair/retention-sweep
   std::vector<ProjectionHandle> projections;
   // "" when the vector index is in; "loading" while its snapshot loads at
   // start; why it failed otherwise. Null: no such index.

@@ -141,6 +141,7 @@ Result<Config> parse_config(const std::string& text, const std::string& name) {
   r.get(mem, {"decay_rate", "decayRate"}, c.memory.decay_rate);
   r.get(mem, {"session_budget", "sessionBudget"}, c.memory.session_budget);
   r.get(mem, {"recovery_window_days", "recoveryWindowDays"}, c.memory.recovery_window_days);
+  r.get(mem, {"retention_sweep_minutes", "retentionSweepMinutes"}, c.memory.retention_sweep_minutes);
   r.get(mem, {"content_bytes_max", "contentBytesMax"}, c.memory.content_bytes_max);
   r.check(c.memory.content_bytes_max >= 1024, mem, "content_bytes_max", "must be at least 1024");
   YAML::Node pipe = r.section(mem, {"pipelineV2", "pipeline"});

@@ -41,6 +41,7 @@ struct MemoryConfig {
   double decay_rate = 0.95;
   uint32_t session_budget = 2000;
   uint32_t recovery_window_days = 30;
+  uint32_t retention_sweep_minutes = 360;  // purge what is past the window this often; 0: only on request
   size_t content_bytes_max = 256 * 1024;
   PipelineConfig pipeline;
 };

@@ -426,6 +426,10 @@ Result<MutationOutcome> Engine::purge(const PurgeCommand& cmd) {
       d.outcome = refused(cmd.id, Refusal::kNotFound, 0);
       return d;
     }
+    if (!head->deleted || (cmd.deleted_before_us && head->deleted_at_us >= *cmd.deleted_before_us)) {
+      d.outcome = refused(cmd.id, Refusal::kNotDeleted, head->version);
+      return d;
+    }
     d.outcome.id = cmd.id;
     d.outcome.applied = Applied::kPurged;
     d.outcome.current_version = head->version;

@@ -119,10 +119,16 @@ struct RecoverCommand {
   Context ctx;
 };
 
+// Retention (api/retention_sweeper.h): a purged memory leaves every
+// projection; its events stay in the journal. Only a deleted memory can be
+// purged; with deleted_before_us, only one deleted before then, so a sweep
+// acting on a projection row that is behind cannot purge a memory recovered
+// (or forgotten again) since. Either refusal is kNotDeleted.
 struct PurgeCommand {
   std::string id;
   std::string reason;
   Context ctx;
+  std::optional<int64_t> deleted_before_us;
 };
 
 struct ForgetCandidate {

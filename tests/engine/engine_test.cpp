@@ -312,10 +312,31 @@ TEST_CASE("purge removes a memory for good", "[engine][purge]") {
   Fixture f;
   auto a = f.remember("ephemeral");
   REQUIRE(f.engine->forget({a.memory.id, "x", false, std::nullopt, operator_ctx()}).ok());
-  auto p = f.engine->purge({a.memory.id, "retention", operator_ctx()});
+  auto p = f.engine->purge({a.memory.id, "retention", operator_ctx(), std::nullopt});
   CHECK(p->status_word() == "purged");
   CHECK(f.engine->recover({a.memory.id, "x", std::nullopt, operator_ctx()})->status_word() == "not_found");
-  CHECK(f.engine->purge({a.memory.id, "again", operator_ctx()})->status_word() == "not_found");
+  CHECK(f.engine->purge({a.memory.id, "again", operator_ctx(), std::nullopt})->status_word() == "not_found");
+}
+
+TEST_CASE("purge takes only a memory deleted before the cut", "[engine][purge]") {
+  Fixture f;
+  auto a = f.remember("still wanted");
+  CHECK(f.engine->purge({a.memory.id, "retention", operator_ctx(), std::nullopt})->status_word() == "not_deleted");
+
+  REQUIRE(f.engine->forget({a.memory.id, "x", false, std::nullopt, operator_ctx()}).ok());
+  int64_t deleted_at = f.get(a.memory.id).deleted_at_us;
+  // A sweep that read the tombstone, then saw it recovered and forgotten again
+  // later, must not purge the newer deletion.
+  CHECK(f.engine->purge({a.memory.id, "retention", operator_ctx(), deleted_at})->status_word() == "not_deleted");
+  REQUIRE(f.engine->recover({a.memory.id, "oops", std::nullopt, operator_ctx()})->status_word() == "recovered");
+  CHECK(f.engine->purge({a.memory.id, "retention", operator_ctx(), deleted_at + 1})->status_word() ==
+        "not_deleted");
+  CHECK_FALSE(f.get(a.memory.id).deleted);
+
+  REQUIRE(f.engine->forget({a.memory.id, "x", false, std::nullopt, operator_ctx()}).ok());
+  f.clock.advance_us(31 * kMicrosPerDay);
+  auto p = f.engine->purge({a.memory.id, "retention", operator_ctx(), f.clock.now_us() - 30 * kMicrosPerDay});
+  CHECK(p->status_word() == "purged");
 }
 
 TEST_CASE("the kill switch refuses every write", "[engine]") {

@@ -347,3 +347,53 @@ TEST_CASE("verify never sees a backup half-made while backups are being taken", 
   CHECK(taken == 12);
   CHECK(verified > 0);
 }
+
+TEST_CASE("the retention sweep purges what is past the recovery window, and nothing else",
+          "[integration][time][retention]") {
+  TempDir dir;
+  // A window of 0 days: every deletion is past it at once.
+  auto d = start(dir.sub("ws"), "memory:\n  recovery_window_days: 0\n  retention_sweep_minutes: 0\n");
+  auto remember = [&](const std::string& text) {
+    auto r = d->post("/api/memory/remember", json{{"content", text}}.dump());
+    REQUIRE(r.status == 200);
+    return r.json()["id"].get<std::string>();
+  };
+  std::string kept = remember("The staging cluster lives in Frankfurt");
+  std::string gone = remember("The old VPN endpoint is vpn1.example.org");
+  std::string back = remember("Ada reviews every schema migration");
+  REQUIRE(d->del("/api/memory/" + gone + "?reason=obsolete").status == 200);
+  REQUIRE(d->del("/api/memory/" + back + "?reason=mistake").status == 200);
+  CHECK(d->post("/api/memory/" + back + "/recover", json{{"reason", "not obsolete"}}.dump()).json()["status"] ==
+        "retention_expired");
+  CHECK(d->get("/api/memory/" + gone + "?include_deleted=true").status == 200);
+
+  auto sweep = d->post("/api/repair/retention-sweep", "", {{"X-Request-Id", "sweep-1"}});
+  REQUIRE(sweep.status == 200);
+  json report = sweep.json();
+  CHECK(report["success"] == true);
+  CHECK(report["affected"] == 2);
+  CHECK(report["skipped"] == 0);
+
+  // Gone from the table and both indexes; the live memory untouched.
+  CHECK(d->get("/api/memory/" + gone + "?include_deleted=true").status == 404);
+  CHECK(d->get("/api/memory/" + back + "?include_deleted=true").status == 404);
+  CHECK(d->get("/api/memory/" + kept).status == 200);
+  json listed = d->get("/api/memories?include_deleted=true").json();
+  REQUIRE(listed["memories"].size() == 1);
+  CHECK(listed["memories"][0]["id"] == kept);
+  json hits = d->post("/api/memory/recall", json{{"query", "VPN endpoint vpn1"}, {"limit", 10}}.dump()).json();
+  for (const auto& h : hits["results"]) CHECK(h["id"] != gone);
+  CHECK(d->get("/memory/search?q=vpn1").json()["results"].empty());
+
+  // The journal keeps the story.
+  json history = d->get("/api/memory/" + gone + "/history").json();
+  REQUIRE(history["history"].size() == 3);
+  CHECK(history["history"][2]["event"] == "purged");
+  CHECK(history["history"][2]["changedBy"] == "retention");
+  CHECK(history["history"][2]["requestId"] == "sweep-1");
+
+  // Nothing is due any more.
+  json again = d->post("/api/repair/retention-sweep", "").json();
+  CHECK(again["affected"] == 0);
+  CHECK(again["examined"] == 0);  // no deleted row left: no row read
+}

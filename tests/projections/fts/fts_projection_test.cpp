@@ -177,7 +177,7 @@ struct Fixture {
     REQUIRE_FALSE(r->refusal.has_value());
   }
   void purge(const std::string& id) {
-    auto r = engine->purge({id, "retention", ctx()});
+    auto r = engine->purge({id, "retention", ctx(), std::nullopt});
     REQUIRE(r.ok());
     REQUIRE_FALSE(r->refusal.has_value());
   }

@@ -113,7 +113,7 @@ TEST_CASE("rows follow remember, modify, forget, recover and purge", "[projectio
   CHECK(f.memories->stats()->total == 1);
 
   REQUIRE(f.engine->forget({id, "gone", false, std::nullopt, f.ctx()}).ok());
-  REQUIRE(f.engine->purge({id, "retention", f.ctx()}).ok());
+  REQUIRE(f.engine->purge({id, "retention", f.ctx(), std::nullopt}).ok());
   f.catch_up();
   CHECK_FALSE((*f.memories->get(id)).has_value());
   MemoryFilter all;

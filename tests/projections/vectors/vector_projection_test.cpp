@@ -172,7 +172,7 @@ struct Fixture {
   }
   bool purge(const std::string& id) {
     forget(id);
-    auto r = engine->purge({id, "test", ctx()});
+    auto r = engine->purge({id, "test", ctx(), std::nullopt});
     REQUIRE(r.ok());
     return !r->refusal;
   }
