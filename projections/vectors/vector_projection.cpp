@@ -201,6 +201,7 @@ class VectorProjection::Impl {
   // Guarded by write_mu_ only.
   uint64_t snapshot_seq_ = 0;  // checkpoint of the snapshot on disk (0: none)
   uint64_t events_since_snapshot_ = 0;
+  uint64_t changes_since_snapshot_ = 0;  // of them, events on memory or embedding streams
   bool broken_ = false;  // an add threw halfway; the runner has stopped
 };
 
@@ -263,8 +264,9 @@ Status VectorProjection::Impl::open() {
 void VectorProjection::Impl::close() {
   std::lock_guard<std::mutex> writer(write_mu_);
   if (broken_ || state_.checkpoint_seq == snapshot_seq_) return;
-  // Nothing is lost if this fails: the next open replays the journal from the
-  // older snapshot's checkpoint (or from seq 1).
+  // Nothing is lost by not writing, or if writing fails: the next open
+  // replays the journal from the older snapshot's checkpoint (or from seq 1).
+  if (snapshot_seq_ != 0 && changes_since_snapshot_ < options_.snapshot_on_close_min_changes) return;
   (void)write_snapshot_locked();
 }
 
@@ -281,6 +283,7 @@ Status VectorProjection::Impl::reset() {
   broken_ = false;
   snapshot_seq_ = 0;
   events_since_snapshot_ = 0;
+  changes_since_snapshot_ = 0;
   return remove_snapshot(snapshot_path_);
 }  // the old state is freed here, outside the lock
 
@@ -293,6 +296,7 @@ Status VectorProjection::Impl::write_snapshot_locked() {
   // Reads state_ with write_mu_ only: searches go on meanwhile.
   if (broken_) return Status::Unavailable("vector projection failed mid-event; reset() or reopen to rebuild");
   events_since_snapshot_ = 0;  // a failure is retried after another snapshot_every_events
+  changes_since_snapshot_ = 0;
   SIGNET_TRY(write_snapshot(snapshot_path_, key(), state_));
   snapshot_seq_ = state_.checkpoint_seq;
   return Status::Ok();
@@ -331,6 +335,8 @@ Status VectorProjection::Impl::apply(std::span<const journal::Event> events) {
         state_.checkpoint_seq = e.seq;
         checkpoint_ = e.seq;
         ++events_since_snapshot_;
+        if (!engine::memory_id_of_stream(e.stream).empty() || e.type == journal::EventType::EmbeddingRecorded)
+          ++changes_since_snapshot_;
         rebuild_as = rebuild_due();
       }
       try {

@@ -43,7 +43,12 @@ struct VectorOptions {
   int hnsw_m = 32;
   int hnsw_ef_construction = 80;
   int hnsw_ef_search = 64;
-  uint64_t snapshot_every_events = 50000;  // also on close
+  uint64_t snapshot_every_events = 50000;
+  // Close writes a snapshot only when at least this many events since the
+  // last one changed the index (or there is none): a snapshot of 1M vectors
+  // is 1.3 GB, too slow to write on every stop, while replaying a few hundred
+  // changes at the next open is quick.
+  uint64_t snapshot_on_close_min_changes = 1000;
 };
 
 struct VectorHit {

@@ -44,6 +44,7 @@ VectorOptions test_options() {
   o.dims = kDims;
   o.hnsw_threshold = 100000;  // flat unless a test asks for HNSW
   o.snapshot_every_events = 1'000'000;
+  o.snapshot_on_close_min_changes = 1;  // close writes what changed, unless a test says otherwise
   return o;
 }
 
@@ -520,6 +521,49 @@ TEST_CASE("a snapshot is written every snapshot_every_events applied events", "[
   f.catch_up();
   CHECK(std::filesystem::exists(f.snapshot_path()));  // 12 events
   CHECK_FALSE(std::filesystem::exists(f.snapshot_path() + ".tmp"));
+}
+
+TEST_CASE("close leaves a few changes, and accesses, to replay rather than rewrite the snapshot",
+          "[projections][vectors][snapshot]") {
+  auto options = test_options();
+  options.snapshot_on_close_min_changes = 10;
+  Fixture f(options);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(f.remember_embedded("kept " + std::to_string(i)));
+  f.catch_up();
+  f.close_vectors();  // six changes, but no snapshot yet: close writes one
+  REQUIRE(std::filesystem::exists(f.snapshot_path()));
+  f.open_vectors();
+  const uint64_t snapshot_seq = f.vectors->checkpoint();
+  REQUIRE(snapshot_seq == f.journal->last_seq());
+
+  // Recall's access counts change nothing here: not a reason to rewrite.
+  signet::engine::MemoriesAccessed accessed;
+  for (int i = 0; i < 50; ++i) {
+    accessed.ids = {ids[static_cast<size_t>(i % 3)]};
+    accessed.counts = {1};
+    REQUIRE(f.engine->record_accesses(accessed, f.ctx()).ok());
+  }
+  // Four changes (two memories, two embeddings): below the 10 of the option.
+  ids.push_back(f.remember_embedded("after the snapshot 1"));
+  ids.push_back(f.remember_embedded("after the snapshot 2"));
+  f.catch_up();
+  CHECK(f.vectors->checkpoint() == f.journal->last_seq());
+  f.close_vectors();
+  f.open_vectors();
+  CHECK(f.vectors->checkpoint() == snapshot_seq);  // the old snapshot, then replay
+  f.catch_up();
+  CHECK(f.vectors->stats().vectors == 5);
+  auto query = f.random_vector();
+  CHECK(f.ids(query, 10) == f.expected(query, 10, {}));
+
+  // Enough changes: close writes them.
+  for (int i = 0; i < 5; ++i) f.remember_embedded("batch " + std::to_string(i));
+  f.catch_up();
+  f.close_vectors();
+  f.open_vectors();
+  CHECK(f.vectors->checkpoint() == f.journal->last_seq());
+  CHECK(f.vectors->stats().vectors == 10);
 }
 
 TEST_CASE("a snapshot of another model or dims is discarded on open", "[projections][vectors][snapshot]") {
