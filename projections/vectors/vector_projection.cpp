@@ -558,29 +558,34 @@ std::vector<Hit> VectorProjection::Impl::index_search(const float* q, size_t k, 
   return hits;
 }
 
-// Scores every stored vector in one pass over contiguous memory, then asks
-// the selector about candidates best first until k pass. Asking the selector
-// about every entry costs a pointer chase into the memory table per entry,
-// which took more time than the inner products; best first, an unfiltered
-// search asks about k entries and a filtered one stops as soon as it can.
+// One pass over the stored vectors, which are contiguous, keeping the k best
+// members in a bounded heap. The selector is asked only about an entry that
+// would enter the heap: asking costs a pointer chase into the memory table,
+// more than an inner product, and in a pass over n entries in no particular
+// order only about k·ln(n/k) of them beat the k-th best so far. A selective
+// filter asks more often; that is the price of being exact.
 std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, const EntrySelector& sel) const {
+  std::vector<Hit> kept;
+  if (k == 0) return kept;
   const size_t d = options_.dims;
   const size_t n = state_.entries.size();
   const float* xb = stored_vectors();
-  thread_local std::vector<Hit> scored;
-  scored.resize(n);
-  for (size_t i = 0; i < n; ++i) scored[i] = Hit{dot(q, xb + i * d, d), static_cast<idx_t>(i)};
-  auto worse = [](const Hit& a, const Hit& b) { return better(b, a); };  // max-heap on "better"
-  std::make_heap(scored.begin(), scored.end(), worse);
-  std::vector<Hit> out;
-  out.reserve(k);
-  auto end = scored.end();
-  while (out.size() < k && end != scored.begin()) {
-    std::pop_heap(scored.begin(), end, worse);
-    --end;
-    if (sel.is_member(end->entry)) out.push_back(*end);
+  kept.reserve(k + 1);
+  // With "less" meaning better, the heap's top is the worst hit kept.
+  auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
+  for (size_t i = 0; i < n; ++i) {
+    const Hit h{dot(q, xb + i * d, d), static_cast<idx_t>(i)};
+    if (kept.size() == k && !better(h, kept.front())) continue;
+    if (!sel.is_member(h.entry)) continue;
+    kept.push_back(h);
+    std::push_heap(kept.begin(), kept.end(), less);
+    if (kept.size() > k) {
+      std::pop_heap(kept.begin(), kept.end(), less);
+      kept.pop_back();
+    }
   }
-  return out;
+  std::sort_heap(kept.begin(), kept.end(), less);  // best first
+  return kept;
 }
 
 Result<std::vector<VectorHit>> VectorProjection::Impl::search(const std::vector<float>& query, size_t k,
