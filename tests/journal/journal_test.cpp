@@ -152,8 +152,16 @@ TEST_CASE("concurrent appends share WAL syncs (group commit)", "[journal][group-
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        auto r = j->append(one("s:" + std::to_string(t) + ":" + std::to_string(i), ExpectedVersion::no_stream(),
-                               "p" + std::to_string(t) + "-" + std::to_string(i)));
+        // Built with +=: GCC 12 warns (-Wrestrict, a false positive, GCC bug
+        // 105329) on "literal" + std::to_string(...) chains inlined here.
+        std::string stream = "s:", payload = "p";
+        stream += std::to_string(t);
+        stream += ':';
+        stream += std::to_string(i);
+        payload += std::to_string(t);
+        payload += '-';
+        payload += std::to_string(i);
+        auto r = j->append(one(stream, ExpectedVersion::no_stream(), payload));
         if (!r.ok()) ++failures;
       }
     });
