@@ -31,18 +31,6 @@ struct Acked {
   bool deleted = false;
 };
 
-CliResult replay_verify(const std::string& ws) {
-  std::string cmd = std::string(SIGNET_REPLAY_BIN) + " verify --workspace " + ws + " 2>&1";
-  CliResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 // One client: owns the memories it creates, so their acks are in commit order.
 void client(const DaemonProcess& d, int id, std::atomic<bool>& stop, std::mutex& mu, std::map<std::string, Acked>& acked,
             std::atomic<uint64_t>& seq) {
@@ -168,7 +156,7 @@ TEST_CASE("acknowledged writes survive SIGKILL of the daemon and the projections
   }
   INFO(acked.size() << " memories acknowledged over " << cycles << " kills; " << checked_total << " searched");
   CHECK(acked.size() > static_cast<size_t>(cycles));
-  auto verified = replay_verify(ws);
+  auto verified = run_replay("verify --workspace " + ws);
   INFO(verified.output);
   CHECK(verified.exit_code == 0);
 }

@@ -42,18 +42,6 @@ uint64_t seq_of(const HttpResult& r) {
   return r.json()["seq"];
 }
 
-CliResult replay(const std::string& args) {
-  std::string cmd = std::string(SIGNET_REPLAY_BIN) + " " + args + " 2>&1";
-  CliResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof(buf), p)) > 0) r.output.append(buf, n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
 std::vector<std::string> contents(const json& list) {
   std::vector<std::string> out;
   for (const auto& m : list) out.push_back(m["content"]);
@@ -188,7 +176,7 @@ TEST_CASE("a hot backup restored at a time holds exactly the events up to it", "
   INFO(restored.output);
   REQUIRE(restored.exit_code == 0);
   CHECK_THAT(restored.output, Catch::Contains("up to seq " + std::to_string(cut)));
-  auto verified = replay("verify --workspace " + target);
+  auto verified = run_replay("verify --workspace " + target);
   CHECK(verified.exit_code == 0);
   CHECK_THAT(verified.output, Catch::Contains("last seq " + std::to_string(cut)));
 
@@ -201,7 +189,7 @@ TEST_CASE("a hot backup restored at a time holds exactly the events up to it", "
   // By seq too, from the same backup.
   std::string by_seq = dir.sub("by-seq");
   REQUIRE(run_cli(ws, "restore --at 3 --to " + by_seq).exit_code == 0);
-  CHECK_THAT(replay("verify --workspace " + by_seq).output, Catch::Contains("last seq 3"));
+  CHECK_THAT(run_replay("verify --workspace " + by_seq).output, Catch::Contains("last seq 3"));
 }
 
 TEST_CASE("verify names the seq of an injected corruption", "[integration][time][corruption]") {
@@ -213,7 +201,7 @@ TEST_CASE("verify names the seq of an injected corruption", "[integration][time]
     d->signal(SIGTERM);
     REQUIRE(d->wait_exit(std::chrono::seconds(15)) == 0);
   }
-  CHECK(replay("verify --workspace " + ws).exit_code == 0);
+  CHECK(run_replay("verify --workspace " + ws).exit_code == 0);
   {
     rocksdb::Options o;
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
@@ -228,7 +216,7 @@ TEST_CASE("verify names the seq of an injected corruption", "[integration][time]
     for (auto* h : handles) REQUIRE(raw->DestroyColumnFamilyHandle(h).ok());
     delete raw;
   }
-  auto v = replay("verify --workspace " + ws);
+  auto v = run_replay("verify --workspace " + ws);
   CHECK(v.exit_code == 1);
   CHECK_THAT(v.output, Catch::Contains("seq 5") && Catch::Contains("checksum"));
 }
@@ -239,21 +227,21 @@ TEST_CASE("offline rebuild is refused while the daemon holds the workspace, and 
   std::string ws = dir.sub("ws");
   auto d = start(ws);
   for (int i = 0; i < 10; ++i) d->post("/api/memory/remember", json{{"content", "replayed memory " + std::to_string(i)}}.dump());
-  auto refused = replay("rebuild --workspace " + ws);
+  auto refused = run_replay("rebuild --workspace " + ws);
   CHECK(refused.exit_code == 1);
   CHECK_THAT(refused.output, Catch::Contains("already running") && Catch::Contains("--out"));
-  auto cut = replay("rebuild --workspace " + ws + " --to-seq 7 --out " + dir.sub("cut") + " --json");
+  auto cut = run_replay("rebuild --workspace " + ws + " --to-seq 7 --out " + dir.sub("cut") + " --json");
   INFO(cut.output);
   REQUIRE(cut.exit_code == 0);
   auto last_line = cut.output.substr(cut.output.rfind('{'));
   json report = json::parse(last_line);
   CHECK(report["events"] == 7);
   CHECK(report["events_per_s"].get<double>() > 0);
-  CHECK(replay("rebuild --workspace " + ws + " --to-seq 7").exit_code == 2);  // a cut needs --out
+  CHECK(run_replay("rebuild --workspace " + ws + " --to-seq 7").exit_code == 2);  // a cut needs --out
 
   d->signal(SIGTERM);
   REQUIRE(d->wait_exit(std::chrono::seconds(15)) == 0);
-  auto in_place = replay("rebuild --workspace " + ws + " --projection fts,memories");
+  auto in_place = run_replay("rebuild --workspace " + ws + " --projection fts,memories");
   INFO(in_place.output);
   CHECK(in_place.exit_code == 0);
   CHECK_THAT(in_place.output, Catch::Contains("rebuilt fts, memories"));

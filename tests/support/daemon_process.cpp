@@ -171,6 +171,20 @@ int DaemonProcess::wait_exit(std::chrono::milliseconds timeout) {
   return -1;
 }
 
+CliResult run_command(const std::string& command) {
+  std::string cmd = command;
+  cmd += " 2>&1";
+  CliResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
 CliResult run_cli(const std::string& workspace, const std::string& args, const std::map<std::string, std::string>& env) {
   // Appends only: GCC 12 warns falsely (-Wrestrict) on "literal" + std::string.
   std::string cmd = "env SIGNET_PATH='";
@@ -187,16 +201,14 @@ CliResult run_cli(const std::string& workspace, const std::string& args, const s
   cmd += SIGNET_BIN;
   cmd += ' ';
   cmd += args;
-  cmd += " 2>&1";
-  CliResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf;
-  size_t n;
-  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
-  int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
+  return run_command(cmd);
+}
+
+CliResult run_replay(const std::string& args) {
+  std::string cmd = SIGNET_REPLAY_BIN;
+  cmd += ' ';
+  cmd += args;
+  return run_command(cmd);
 }
 
 }  // namespace signet::testing

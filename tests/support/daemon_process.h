@@ -70,6 +70,10 @@ struct CliResult {
 };
 CliResult run_cli(const std::string& workspace, const std::string& args,
                   const std::map<std::string, std::string>& env = {});
+// Runs `signet-replay <args>` the same way.
+CliResult run_replay(const std::string& args);
+// Runs a shell command; stdout and stderr together.
+CliResult run_command(const std::string& command);
 
 // Waits until `pred` holds, polling; false on timeout. For conditions that
 // need another process to act, not for timing.
