@@ -49,15 +49,20 @@ std::string sync_mode(const AgentConfig& config) {
   return "always";
 }
 
+Row make_row(std::string id, std::string phase, std::string label, uint64_t scale) {
+  Row row;
+  row.id = std::move(id);
+  row.phase = std::move(phase);
+  row.label = std::move(label);
+  row.scale = scale;
+  return row;
+}
+
 std::string clients_text(int n) { return std::to_string(n) + (n == 1 ? " client" : " clients"); }
 
 Row load_row(const std::string& id, const std::string& phase, const std::string& label, uint64_t scale,
              const LoadResult& r) {
-  Row row;
-  row.id = id;
-  row.phase = phase;
-  row.label = label;
-  row.scale = scale;
+  Row row = make_row(id, phase, label, scale);
   row.set("ops_per_s", r.ops_per_s())
       .set("p50_ms", r.percentile_ms(50))
       .set("p99_ms", r.percentile_ms(99))
@@ -126,11 +131,7 @@ JournalCounters journal_counters(const Daemon& d) {
 
 Row process_row(const std::string& id, const std::string& phase, const std::string& label, uint64_t scale,
                 const Daemon& d) {
-  Row row;
-  row.id = id;
-  row.phase = phase;
-  row.label = label;
-  row.scale = scale;
+  Row row = make_row(id, phase, label, scale);
   ProcessFigures f = d.figures();
   if (!f.known) {
     row.skipped = true;
@@ -149,11 +150,7 @@ Row process_row(const std::string& id, const std::string& phase, const std::stri
 
 Row skipped_row(const std::string& id, const std::string& phase, const std::string& label, uint64_t scale,
                 const std::string& why) {
-  Row row;
-  row.id = id;
-  row.phase = phase;
-  row.label = label;
-  row.scale = scale;
+  Row row = make_row(id, phase, label, scale);
   row.skipped = true;
   row.note = why;
   return row;
@@ -202,11 +199,8 @@ Row quality_row(const Daemon& d, const Workload& w, uint64_t loaded, uint64_t sc
         break;
       }
   }
-  Row row;
-  row.id = "quality@" + std::to_string(scale);
-  row.phase = "quality";
-  row.label = "recall answers (" + std::to_string(questions) + " questions)";
-  row.scale = scale;
+  Row row = make_row("quality@" + std::to_string(scale), "quality",
+                     "recall answers (" + std::to_string(questions) + " questions)", scale);
   double answerable = 0, empty = 0, found = 0;
   for (int k = 0; k < 3; ++k) {
     answerable += kinds[k].asked;
@@ -481,11 +475,7 @@ class Round {
           double stop_s = stop_local(local, "load to " + sn);
           local = start_local(ws);
           d = local.get();
-          Row row;
-          row.id = "startup" + at;
-          row.phase = "startup";
-          row.label = "restart: start-up to healthy";
-          row.scale = scale;
+          Row row = make_row("startup" + at, "startup", "restart: start-up to healthy", scale);
           row.set("startup_ms", local->startup_s() * 1000)
               .set("shutdown_ms", stop_s * 1000)
               .set("lag_at_first_health", static_cast<double>(total_lag(local->first_health())));
@@ -523,11 +513,7 @@ class Round {
     auto t0 = Clock::now();
     RunOutput out = run_command(cmd);
     double wall = std::chrono::duration<double>(Clock::now() - t0).count();
-    Row row;
-    row.id = "replay" + at;
-    row.phase = "replay";
-    row.label = label;
-    row.scale = scale;
+    Row row = make_row("replay" + at, "replay", label, scale);
     auto j = json::parse(last_line(out.stdout_text), nullptr, false);
     if (out.exit_code != 0 || !j.is_object()) {
       row.set("errors", 1);
