@@ -26,44 +26,26 @@ std::optional<std::chrono::seconds> parse_backup_schedule(const std::string& s) 
 
 BackupScheduler::BackupScheduler(journal::Journal& journal, std::string workspace, std::string dest,
                                  std::chrono::seconds interval, uint32_t keep)
-    : journal_(journal), workspace_(std::move(workspace)), dest_(std::move(dest)), interval_(interval), keep_(keep) {
-  thread_ = std::thread([this] { loop(); });
-}
-
-BackupScheduler::~BackupScheduler() { stop(); }
-
-void BackupScheduler::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void BackupScheduler::loop() {
-  auto log = log::get("backup");
+    : journal_(journal), workspace_(std::move(workspace)), dest_(std::move(dest)), keep_(keep) {
   // The first one: soon if the newest backup is older than the interval.
-  auto wait = interval_;
+  std::chrono::milliseconds first = interval;
   auto existing = list_workspace_backups(dest_);
   int64_t now_us = SystemClock::instance()->now_us();
   if (!existing.ok() || existing->empty() ||
-      now_us - existing->back().created_us > std::chrono::duration_cast<std::chrono::microseconds>(interval_).count())
-    wait = std::chrono::seconds(2);
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    if (cv_.wait_for(lock, wait, [&] { return stop_; })) break;
-    lock.unlock();
-    auto b = create_backup(journal_, workspace_, dest_);
-    if (b.ok()) {
-      log->info("backup {} taken: journal up to seq {}, {} files, in {}", b->id, b->last_seq, b->files, dest_);
-      Status pruned = prune_backups(dest_, keep_);
-      if (!pruned.ok()) log->warn("pruning backups in {}: {}", dest_, pruned.ToString());
-    } else {
-      log->error("scheduled backup into {} failed: {}", dest_, b.status().ToString());
-    }
-    lock.lock();
-    wait = interval_;
+      now_us - existing->back().created_us > std::chrono::duration_cast<std::chrono::microseconds>(interval).count())
+    first = std::chrono::seconds(2);
+  task_ = std::make_unique<PeriodicTask>(first, interval, [this] { take(); });
+}
+
+void BackupScheduler::take() {
+  auto log = log::get("backup");
+  auto b = create_backup(journal_, workspace_, dest_);
+  if (b.ok()) {
+    log->info("backup {} taken: journal up to seq {}, {} files, in {}", b->id, b->last_seq, b->files, dest_);
+    Status pruned = prune_backups(dest_, keep_);
+    if (!pruned.ok()) log->warn("pruning backups in {}: {}", dest_, pruned.ToString());
+  } else {
+    log->error("scheduled backup into {} failed: {}", dest_, b.status().ToString());
   }
 }
 

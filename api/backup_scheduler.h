@@ -4,12 +4,11 @@
 #pragma once
 
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
-#include <thread>
 
+#include "api/periodic_task.h"
 #include "journal/journal.h"
 
 namespace signet::api {
@@ -21,19 +20,14 @@ class BackupScheduler {
  public:
   BackupScheduler(journal::Journal& journal, std::string workspace, std::string dest, std::chrono::seconds interval,
                   uint32_t keep);
-  ~BackupScheduler();  // stops
-  void stop();
+  void stop() { task_.reset(); }
 
  private:
-  void loop();
+  void take();
   journal::Journal& journal_;
   std::string workspace_, dest_;
-  std::chrono::seconds interval_;
   uint32_t keep_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::unique_ptr<PeriodicTask> task_;
 };
 
 }  // namespace signet::api

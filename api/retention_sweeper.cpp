@@ -19,20 +19,17 @@ constexpr std::chrono::seconds kFirstSweepAfter{60};
 
 }  // namespace
 
-RetentionSweeper::RetentionSweeper(Services& services, std::chrono::seconds interval)
-    : services_(services), interval_(interval) {
-  if (interval_.count() > 0) thread_ = std::thread([this] { loop(); });
+RetentionSweeper::RetentionSweeper(Services& services, std::chrono::seconds interval) : services_(services) {
+  if (interval.count() > 0)
+    task_ = std::make_unique<PeriodicTask>(std::min<std::chrono::milliseconds>(kFirstSweepAfter, interval), interval,
+                                           [this] { sweep_and_log(); });
 }
 
 RetentionSweeper::~RetentionSweeper() { stop(); }
 
 void RetentionSweeper::stop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  stop_ = true;  // a sweep in progress (timer or route) ends at its next purge
+  task_.reset();
 }
 
 Result<SweepReport> RetentionSweeper::sweep(const std::string& request_id) {
@@ -89,20 +86,9 @@ Result<SweepReport> RetentionSweeper::sweep(const std::string& request_id) {
   return report;
 }
 
-void RetentionSweeper::loop() {
-  auto log = log::get("retention");
-  auto wait = std::min<std::chrono::seconds>(kFirstSweepAfter, interval_);
-  std::unique_lock<std::mutex> lock(mu_);
-  while (!stop_) {
-    if (cv_.wait_for(lock, wait, [&] { return stop_.load(); })) break;
-    lock.unlock();
-    auto r = sweep();
-    if (!r.ok()) {
-      if (!stop_) log->error("retention sweep failed: {}", r.status().ToString());
-    }
-    lock.lock();
-    wait = interval_;
-  }
+void RetentionSweeper::sweep_and_log() {
+  auto r = sweep();
+  if (!r.ok() && !stop_) log::get("retention")->error("retention sweep failed: {}", r.status().ToString());
 }
 
 }  // namespace signet::api

@@ -5,13 +5,14 @@
 // as_of reads and restores still show them (docs/operations.md, "Retention").
 #pragma once
 
+#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
+#include "api/periodic_task.h"
 #include "api/services.h"
 
 namespace signet::api {
@@ -39,14 +40,11 @@ class RetentionSweeper {
   Result<SweepReport> sweep(const std::string& request_id = "");
 
  private:
-  void loop();
+  void sweep_and_log();
   Services& services_;
-  std::chrono::seconds interval_;
   std::mutex sweep_mu_;  // one sweep at a time
-  std::mutex mu_;
-  std::condition_variable cv_;
   std::atomic<bool> stop_{false};
-  std::thread thread_;
+  std::unique_ptr<PeriodicTask> task_;  // null when interval is zero
 };
 
 }  // namespace signet::api
