@@ -309,9 +309,9 @@ class Daemon::Impl {
     so.write_timeout = std::chrono::milliseconds(cfg.server.write_timeout_ms);
     so.keep_alive_timeout = std::chrono::milliseconds(cfg.server.keep_alive_timeout_ms);
     so.keep_alive_max_requests = cfg.server.keep_alive_max_requests;
-    journal::Journal* j = journal.get();
+    engine::Engine* e = engine.get();
     http = std::make_unique<HttpServer>(so, std::move(router), make_local_authorizer(),
-                                        [j] { return j->last_seq(); });
+                                        [e] { return e->read_barrier(); });
     SIGNET_TRY(http->bind(services.process.bind, options.port));
     services.process.port = http->port();
 

@@ -57,8 +57,9 @@ class Request {
   // Who is asking (x-signet-actor, x-signet-actor-type), the request id and
   // the session id (x-signet-session-id), ready for engine commands.
   const engine::Context& context() const { return context_; }
-  // The journal's last seq when the request arrived: reads wait for their
-  // projections to reach it (read-your-writes).
+  // The read barrier when the request arrived (Engine::read_barrier(): every
+  // acknowledged write): reads wait for their projections to reach it
+  // (read-your-writes).
   uint64_t arrival_seq() const { return arrival_seq_; }
   std::chrono::steady_clock::time_point arrived_at() const { return arrived_at_; }
 
@@ -149,7 +150,7 @@ using RequestObserver = std::function<void(const Request&, const Response&, std:
 
 class HttpServer {
  public:
-  // `arrival_seq` is read when each request arrives (the journal head).
+  // `arrival_seq` is read when each request arrives (the seq reads wait for).
   HttpServer(ServerOptions options, Router router, std::unique_ptr<Authorizer> authorizer,
              std::function<uint64_t()> arrival_seq, RequestObserver observer = {});
   ~HttpServer();

@@ -144,7 +144,7 @@ const journal::StreamModel& Engine::stream_model() {
 }
 
 Engine::Engine(journal::Journal& journal, EngineOptions options)
-    : journal_(journal), options_(options), stripes_(new std::mutex[kStripes]) {
+    : journal_(journal), options_(options), stripes_(new std::mutex[kStripes]), read_barrier_(journal.last_seq()) {
   unsigned char key[32];
   if (RAND_bytes(key, sizeof(key)) != 1) {
     for (auto& k : key) k = static_cast<unsigned char>(std::rand());
@@ -156,6 +156,16 @@ Engine::~Engine() = default;
 
 std::mutex& Engine::stripe(std::string_view key) {
   return stripes_[std::hash<std::string_view>()(key) % kStripes];
+}
+
+Result<journal::Appended> Engine::append(journal::Commit commit, bool raises_read_barrier) {
+  auto appended = journal_.append(std::move(commit));
+  if (appended.ok() && raises_read_barrier) {
+    uint64_t seq = appended->last_seq, seen = read_barrier_.load(std::memory_order_relaxed);
+    while (seen < seq && !read_barrier_.compare_exchange_weak(seen, seq, std::memory_order_acq_rel)) {
+    }
+  }
+  return appended;
 }
 
 Status Engine::check_writable() const {
@@ -175,7 +185,7 @@ Result<MutationOutcome> Engine::run(const std::function<Result<Decision>()>& dec
   for (int attempt = 0; attempt < kAttemptsMax; ++attempt) {
     SIGNET_ASSIGN_OR_RETURN(auto d, decide());
     if (!d.commit) return d.outcome;
-    auto appended = journal_.append(std::move(*d.commit));
+    auto appended = append(std::move(*d.commit));
     if (appended.ok()) {
       d.outcome.seq = appended->last_seq;
       return d.outcome;
@@ -240,7 +250,7 @@ Result<RememberOutcome> Engine::remember(RememberCommand cmd) {
     auto embedding = inline_embedding(options_.inline_embedder, ev.id, ev.content, ev.content_hash);
     bool embedded = embedding.has_value();
     if (embedding) commit.streams.push_back(std::move(*embedding));
-    auto appended = journal_.append(std::move(commit));
+    auto appended = append(std::move(commit));
     if (!appended.ok()) {
       if (appended.status().IsConflict()) continue;  // someone took the hash or source id first
       return appended.status();
@@ -525,7 +535,7 @@ Result<uint64_t> Engine::record_embedding(const EmbeddingRecorded& e, const Cont
   if (e.vector.size() != e.dims) return Status::InvalidArgument("embedding vector length differs from dims");
   auto commit = single(ctx, embedding_stream(e.memory_id), journal::ExpectedVersion::any(),
                        journal::EventType::EmbeddingRecorded, encode(e));
-  SIGNET_ASSIGN_OR_RETURN(auto appended, journal_.append(std::move(commit)));
+  SIGNET_ASSIGN_OR_RETURN(auto appended, append(std::move(commit)));
   return appended.last_seq;
 }
 
@@ -533,14 +543,14 @@ Result<uint64_t> Engine::record_accesses(const MemoriesAccessed& e, const Contex
   if (e.ids.empty()) return journal_.last_seq();
   auto commit = single(ctx, std::string(kAccessStream), journal::ExpectedVersion::any(),
                        journal::EventType::MemoriesAccessed, encode(e));
-  SIGNET_ASSIGN_OR_RETURN(auto appended, journal_.append(std::move(commit)));
+  SIGNET_ASSIGN_OR_RETURN(auto appended, append(std::move(commit), /*raises_read_barrier=*/false));
   return appended.last_seq;
 }
 
 Result<uint64_t> Engine::record_embedding_model(const EmbeddingModelChanged& e, const Context& ctx) {
   auto commit = single(ctx, std::string(kEmbeddingModelStream), journal::ExpectedVersion::any(),
                        journal::EventType::EmbeddingModelChanged, encode(e));
-  SIGNET_ASSIGN_OR_RETURN(auto appended, journal_.append(std::move(commit)));
+  SIGNET_ASSIGN_OR_RETURN(auto appended, append(std::move(commit)));
   return appended.last_seq;
 }
 

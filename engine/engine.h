@@ -209,6 +209,13 @@ class Engine {
   void set_mutations_frozen(bool frozen) { frozen_.store(frozen); }
   bool mutations_frozen() const { return frozen_.load(); }
 
+  // The seq a read waits for to see every write acknowledged so far: the
+  // journal head, less the access statistics appended since. Those change no
+  // search result and are nobody's acknowledged write, and waiting on them
+  // put the memories projection's rewrite of thousands of rows (one batch a
+  // second under recall load) in front of every recall that arrived meanwhile.
+  uint64_t read_barrier() const { return read_barrier_.load(std::memory_order_acquire); }
+
   journal::Journal& journal() { return journal_; }
   const EngineOptions& options() const { return options_; }
 
@@ -216,6 +223,8 @@ class Engine {
   struct Decision;
   Result<MutationOutcome> run(const std::function<Result<Decision>()>& decide);
   Status check_writable() const;
+  // Every commit goes through here; all but access statistics raise the read barrier.
+  Result<journal::Appended> append(journal::Commit commit, bool raises_read_barrier = true);
   std::string sign_candidates(std::vector<std::string> ids, int64_t expires_us) const;
 
   // Commands on the same memory (or the same content) take turns: without this,
@@ -228,6 +237,7 @@ class Engine {
   EngineOptions options_;
   std::unique_ptr<std::mutex[]> stripes_;
   std::atomic<bool> frozen_{false};
+  std::atomic<uint64_t> read_barrier_{0};
   std::string token_key_;  // random per process: confirm tokens do not outlive it
 };
 

@@ -504,3 +504,27 @@ TEST_CASE("concurrent modifies of one memory serialise: each sees the version it
   CHECK(f.get(a.memory.id).version == 1u + static_cast<uint64_t>(updated.load()));
   CHECK(updated == kThreads * kEach);
 }
+
+TEST_CASE("the read barrier follows acknowledged writes, not access statistics", "[engine][read-barrier]") {
+  Fixture f;
+  CHECK(f.engine->read_barrier() == 0);
+  auto a = f.remember("the first memory");
+  CHECK(f.engine->read_barrier() == a.seq);
+
+  MemoriesAccessed e;
+  e.ids = {a.memory.id};
+  e.counts = {3};
+  auto accessed = f.engine->record_accesses(e, operator_ctx());
+  REQUIRE(accessed.ok());
+  CHECK(*accessed > a.seq);
+  CHECK(f.engine->read_barrier() == a.seq);  // a read need not wait for the counts
+
+  auto forgotten = f.engine->forget({a.memory.id, "done", true, std::nullopt, operator_ctx()});
+  REQUIRE(forgotten.ok());
+  CHECK(f.engine->read_barrier() == forgotten->seq);
+  CHECK(forgotten->seq > *accessed);
+
+  // A new engine on the same journal starts at its head.
+  Engine again(*f.journal, EngineOptions{});
+  CHECK(again.read_barrier() == f.journal->last_seq());
+}
