@@ -41,6 +41,30 @@ __attribute__((target("avx2,fma"))) float dot_avx2(const float* a, const float* 
   return total;
 }
 
+__attribute__((target("avx2,fma"))) void dot8_avx2(const float* q, const float* r, size_t d, float* out) {
+  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+  __m256 a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps(), a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps();
+  size_t i = 0;
+  for (; i + 8 <= d; i += 8) {
+    const __m256 x = _mm256_loadu_ps(q + i);
+    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 0 * d + i), x, a0);
+    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 1 * d + i), x, a1);
+    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 2 * d + i), x, a2);
+    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 3 * d + i), x, a3);
+    a4 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 4 * d + i), x, a4);
+    a5 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 5 * d + i), x, a5);
+    a6 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 6 * d + i), x, a6);
+    a7 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 7 * d + i), x, a7);
+  }
+  // Transpose-and-add: lane j of the result is the sum of a_j's eight lanes.
+  __m256 t0 = _mm256_hadd_ps(_mm256_hadd_ps(a0, a1), _mm256_hadd_ps(a2, a3));
+  __m256 t1 = _mm256_hadd_ps(_mm256_hadd_ps(a4, a5), _mm256_hadd_ps(a6, a7));
+  __m256 sums = _mm256_add_ps(_mm256_permute2f128_ps(t0, t1, 0x20), _mm256_permute2f128_ps(t0, t1, 0x31));
+  _mm256_storeu_ps(out, sums);
+  for (; i < d; ++i)
+    for (size_t k = 0; k < 8; ++k) out[k] += q[i] * r[k * d + i];
+}
+
 bool have_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return yes;
@@ -74,6 +98,15 @@ float dot(const float* a, const float* b, size_t d) {
   if (have_avx2()) return dot_avx2(a, b, d);
 #endif
   return dot_scalar(a, b, d);
+}
+
+void dot_rows(const float* q, const float* rows, size_t n, size_t d, float* out) {
+  size_t i = 0;
+#if defined(__x86_64__)
+  if (have_avx2())
+    for (; i + 8 <= n; i += 8) dot8_avx2(q, rows + i * d, d, out + i);
+#endif
+  for (; i < n; ++i) out[i] = dot(q, rows + i * d, d);
 }
 
 bool dot_uses_avx2() {

@@ -47,6 +47,7 @@
 #include "engine/memory_record.h"
 #include "projections/vectors/memory_table.h"
 #include "projections/vectors/fast_flat.h"
+#include "projections/vectors/int8_rows.h"
 #include "projections/vectors/vector_snapshot.h"
 
 namespace signet::projections {
@@ -60,6 +61,10 @@ constexpr size_t kEventsPerLock = 256;          // bounds how long a batch keeps
 constexpr size_t kRebuildChunkVectors = 4096;   // copied per add() while rebuilding
 constexpr size_t kSelectivitySample = 256;      // entries checked to estimate a filter's share
 constexpr double kHnswSelectivityMin = 1.0 / 8; // below: exact scan (HNSW recall drops with the share)
+// A flat scan over int8 codes keeps this many candidates per result wanted
+// (at least kRescoreMin) and rescores them with the floats.
+constexpr size_t kRescorePerHit = 4;
+constexpr size_t kRescoreMin = 64;
 constexpr uint32_t kDimsMax = 65536;
 constexpr size_t kEntriesMax = INT32_MAX;       // HNSW's storage ids are 32-bit ints
 
@@ -181,6 +186,10 @@ class VectorProjection::Impl {
   double passing_share(const EntrySelector& sel) const;
   std::vector<Hit> index_search(const float* q, size_t k, EntrySelector& sel) const;
   std::vector<Hit> exact_scan(const float* q, size_t k, const EntrySelector& sel) const;
+  std::vector<Hit> quantised_scan(const float* q, size_t k, const EntrySelector& sel) const;
+  // A flat index's vectors as int8 codes, row for row (empty under HNSW);
+  // changes with state_.index, under the same locks.
+  void requantise();
 
   // Constant after construction.
   const std::string snapshot_path_;
@@ -193,6 +202,7 @@ class VectorProjection::Impl {
   std::mutex write_mu_;
   mutable RwLock mu_;
   VectorState state_;
+  Int8Rows quantised_{options_.dims};
   bool hnsw_ = false;
   size_t tombstones_ = 0;
   size_t live_vectors_ = 0;
@@ -234,6 +244,7 @@ void VectorProjection::Impl::adopt(VectorState state) {
     h->hnsw.efConstruction = options_.hnsw_ef_construction;
     h->hnsw.efSearch = options_.hnsw_ef_search;
   }
+  requantise();
   tombstones_ = 0;
   for (const MemoryNode* node : state_.entries) tombstones_ += node == nullptr ? 1 : 0;
   live_vectors_ = 0;
@@ -498,8 +509,11 @@ Status VectorProjection::Impl::rebuild(bool hnsw) {
   } catch (const std::exception& e) {
     return faiss_failure("rebuild", e);
   }
+  Int8Rows quantised(options_.dims);
+  if (!hnsw) quantised.append(static_cast<faiss::IndexFlat*>(index.get())->get_xb(), static_cast<size_t>(index->ntotal));
   std::unique_lock<RwLock> lock(mu_);
   std::swap(state_.index, index);
+  std::swap(quantised_, quantised);
   state_.entries.swap(entries);
   for (size_t i = 0; i < state_.entries.size(); ++i) state_.entries[i]->second.entry = static_cast<uint32_t>(i);
   tombstones_ = 0;
@@ -522,6 +536,12 @@ void VectorProjection::Impl::flush_pending() {
   std::vector<float> batch;
   batch.swap(pending_);  // emptied even if add() throws: the projection is then broken anyway
   state_.index->add(n, batch.data());
+  if (!hnsw_) quantised_.append(batch.data(), static_cast<size_t>(n));
+}
+
+void VectorProjection::Impl::requantise() {
+  quantised_.clear();
+  if (!hnsw_ && state_.index) quantised_.append(stored_vectors(), static_cast<size_t>(state_.index->ntotal));
 }
 
 const float* VectorProjection::Impl::stored_vectors() const {
@@ -567,24 +587,66 @@ std::vector<Hit> VectorProjection::Impl::index_search(const float* q, size_t k, 
 std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, const EntrySelector& sel) const {
   std::vector<Hit> kept;
   if (k == 0) return kept;
+  if (quantised_.size() == state_.entries.size() && std::max(k * kRescorePerHit, kRescoreMin) < quantised_.size())
+    return quantised_scan(q, k, sel);
   const size_t d = options_.dims;
   const size_t n = state_.entries.size();
   const float* xb = stored_vectors();
   kept.reserve(k + 1);
   // With "less" meaning better, the heap's top is the worst hit kept.
   auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
-  for (size_t i = 0; i < n; ++i) {
-    const Hit h{dot(q, xb + i * d, d), static_cast<idx_t>(i)};
-    if (kept.size() == k && !better(h, kept.front())) continue;
-    if (!sel.is_member(h.entry)) continue;
-    kept.push_back(h);
-    std::push_heap(kept.begin(), kept.end(), less);
-    if (kept.size() > k) {
-      std::pop_heap(kept.begin(), kept.end(), less);
-      kept.pop_back();
+  constexpr size_t kBlock = 256;  // scores of a block stay in L1
+  float scores[kBlock];
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t rows = std::min(kBlock, n - start);
+    dot_rows(q, xb + start * d, rows, d, scores);
+    for (size_t j = 0; j < rows; ++j) {
+      const Hit h{scores[j], static_cast<idx_t>(start + j)};
+      if (kept.size() == k && !better(h, kept.front())) continue;
+      if (!sel.is_member(h.entry)) continue;
+      kept.push_back(h);
+      std::push_heap(kept.begin(), kept.end(), less);
+      if (kept.size() > k) {
+        std::pop_heap(kept.begin(), kept.end(), less);
+        kept.pop_back();
+      }
     }
   }
   std::sort_heap(kept.begin(), kept.end(), less);  // best first
+  return kept;
+}
+
+// The scan above over int8 codes: the best candidates by approximate score
+// (members only, asked as above), then the k best of them by the floats.
+std::vector<Hit> VectorProjection::Impl::quantised_scan(const float* q, size_t k, const EntrySelector& sel) const {
+  const size_t d = options_.dims;
+  const size_t n = state_.entries.size();
+  const size_t wanted = std::max(k * kRescorePerHit, kRescoreMin);
+  const Int8Rows::Query q8 = quantised_.quantise(q);
+  std::vector<Hit> kept;
+  kept.reserve(wanted + 1);
+  auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
+  constexpr size_t kBlock = 256;
+  float scores[kBlock];
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t rows = std::min(kBlock, n - start);
+    quantised_.scores(q8, start, rows, scores);
+    for (size_t j = 0; j < rows; ++j) {
+      const Hit h{scores[j], static_cast<idx_t>(start + j)};
+      if (kept.size() == wanted && !better(h, kept.front())) continue;
+      if (!sel.is_member(h.entry)) continue;
+      kept.push_back(h);
+      std::push_heap(kept.begin(), kept.end(), less);
+      if (kept.size() > wanted) {
+        std::pop_heap(kept.begin(), kept.end(), less);
+        kept.pop_back();
+      }
+    }
+  }
+  const float* xb = stored_vectors();
+  for (Hit& h : kept) h.score = dot(q, xb + static_cast<size_t>(h.entry) * d, d);
+  std::sort(kept.begin(), kept.end(), better);
+  if (kept.size() > k) kept.resize(k);
   return kept;
 }
 

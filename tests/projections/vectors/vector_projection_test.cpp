@@ -304,6 +304,38 @@ TEST_CASE("a vector's own query returns it first with a score of about 1, then i
   CHECK_FALSE(f.vectors->stats().hnsw);
 }
 
+TEST_CASE("a flat scan over int8 codes returns the exact top-k, scored with the floats", "[projections][vectors][int8]") {
+  // 1,500 memories: far more than the candidates rescored, so the int8 scan
+  // is what answers. Half are tagged, to filter inside the scan as well.
+  Fixture f;
+  for (int i = 0; i < 1500; ++i) f.remember_embedded("memory " + std::to_string(i), i % 2 ? tagged("odd") : Spec{});
+  f.catch_up();
+  MemoryFilter odd;
+  odd.tags = {"odd"};
+  std::uniform_real_distribution<float> u(-1.0f, 1.0f);
+  for (int trial = 0; trial < 40; ++trial) {
+    std::vector<float> q(kDims);
+    for (float& x : q) x = u(f.rng);
+    for (const MemoryFilter* filter : {static_cast<const MemoryFilter*>(nullptr), static_cast<const MemoryFilter*>(&odd)}) {
+      std::vector<std::pair<float, std::string>> want;
+      for (const auto& [id, v] : f.latest) {
+        int n = std::stoi(f.engine->get(id).value()->content.substr(7));
+        if (filter && n % 2 == 0) continue;
+        want.emplace_back(cosine(q, v), id);
+      }
+      std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+      auto hits = f.search(q, 10, filter);
+      REQUIRE(hits.size() == 10);
+      for (size_t i = 0; i < hits.size(); ++i) {
+        INFO("trial " << trial << " rank " << i);
+        CHECK(hits[i].score == Approx(want[i].first).margin(1e-5));
+        // Equal scores may come in either order; different ones may not.
+        if (i + 1 < hits.size() && want[i].first - want[i + 1].first > 1e-5) CHECK(hits[i].id == want[i].second);
+      }
+    }
+  }
+}
+
 TEST_CASE("scores are the cosine of hand-made vectors, whatever their length", "[projections][vectors]") {
   Fixture f;
   std::vector<float> x(kDims, 0), xy(kDims, 0), minus_x(kDims, 0);

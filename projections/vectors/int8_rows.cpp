@@ -1,0 +1,124 @@
+#include "projections/vectors/int8_rows.h"
+
+#include <algorithm>
+#include <cmath>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+namespace signet::projections {
+namespace {
+
+// Symmetric, per vector: the largest magnitude maps to 127 (never -128, so
+// the AVX2 kernel's sign trick below cannot overflow).
+float quantise_into(const float* v, size_t d, int8_t* out) {
+  float max = 0;
+  for (size_t i = 0; i < d; ++i) max = std::max(max, std::fabs(v[i]));
+  if (!(max > 0) || !std::isfinite(max)) {
+    std::fill(out, out + d, int8_t{0});
+    return 0;
+  }
+  const float inv = 127.0f / max;
+  for (size_t i = 0; i < d; ++i)
+    out[i] = static_cast<int8_t>(std::clamp(std::lround(v[i] * inv), -127L, 127L));
+  return max / 127.0f;
+}
+
+int32_t dot_scalar(const int8_t* a, const int8_t* b, size_t n) {
+  int32_t s = 0;
+  for (size_t i = 0; i < n; ++i) s += int32_t{a[i]} * int32_t{b[i]};
+  return s;
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) inline __m256i dot32_avx2(__m256i q_abs, __m256i q, const int8_t* row, __m256i acc) {
+  // maddubs multiplies unsigned by signed bytes: |q| times x with q's sign.
+  // Both at most 127 in magnitude, so a pair of products fits in int16.
+  const __m256i x = _mm256_sign_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row)), q);
+  const __m256i pairs = _mm256_maddubs_epi16(q_abs, x);
+  return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
+}
+
+__attribute__((target("avx2"))) int32_t hsum_avx2(__m256i v) {
+  __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+  s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+  return _mm_cvtsi128_si32(s);
+}
+
+// Four rows per pass: each load of the query serves four independent sums.
+__attribute__((target("avx2"))) void scores_avx2(const int8_t* q, size_t stride, const int8_t* rows, size_t n,
+                                                 int32_t* out) {
+  size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const int8_t* x = rows + r * stride;
+    __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t j = 0; j < stride; j += 32) {
+      const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + j));
+      const __m256i qa = _mm256_abs_epi8(qv);
+      a0 = dot32_avx2(qa, qv, x + j, a0);
+      a1 = dot32_avx2(qa, qv, x + stride + j, a1);
+      a2 = dot32_avx2(qa, qv, x + 2 * stride + j, a2);
+      a3 = dot32_avx2(qa, qv, x + 3 * stride + j, a3);
+    }
+    out[r] = hsum_avx2(a0);
+    out[r + 1] = hsum_avx2(a1);
+    out[r + 2] = hsum_avx2(a2);
+    out[r + 3] = hsum_avx2(a3);
+  }
+  for (; r < n; ++r) out[r] = dot_scalar(q, rows + r * stride, stride);
+}
+
+bool have_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2");
+  return yes;
+}
+#endif
+
+}  // namespace
+
+Int8Rows::Int8Rows(size_t dims) : dims_(dims), stride_((dims + 31) / 32 * 32) {}
+
+void Int8Rows::append(const float* rows, size_t n) {
+  const size_t first = size();
+  codes_.resize((first + n) * stride_, 0);
+  scales_.resize(first + n);
+  for (size_t i = 0; i < n; ++i)
+    scales_[first + i] = quantise_into(rows + i * dims_, dims_, codes_.data() + (first + i) * stride_);
+}
+
+void Int8Rows::clear() {
+  codes_.clear();
+  codes_.shrink_to_fit();
+  scales_.clear();
+  scales_.shrink_to_fit();
+}
+
+Int8Rows::Query Int8Rows::quantise(const float* q) const {
+  Query out;
+  out.codes.assign(stride_, 0);
+  out.scale = quantise_into(q, dims_, out.codes.data());
+  return out;
+}
+
+void Int8Rows::scores(const Query& q, size_t first, size_t n, float* out) const {
+  constexpr size_t kBlock = 256;
+  int32_t sums[kBlock];
+  for (size_t done = 0; done < n; done += kBlock) {
+    const size_t rows = std::min(kBlock, n - done);
+    const int8_t* x = codes_.data() + (first + done) * stride_;
+#if defined(__x86_64__)
+    if (have_avx2()) {
+      scores_avx2(q.codes.data(), stride_, x, rows, sums);
+    } else
+#endif
+    {
+      for (size_t r = 0; r < rows; ++r) sums[r] = dot_scalar(q.codes.data(), x + r * stride_, stride_);
+    }
+    for (size_t r = 0; r < rows; ++r)
+      out[done + r] = static_cast<float>(sums[r]) * q.scale * scales_[first + done + r];
+  }
+}
+
+}  // namespace signet::projections
