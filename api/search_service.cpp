@@ -97,7 +97,8 @@ Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vect
   std::vector<std::string> ids;
   ids.reserve(hits.size());
   for (const auto& h : hits) ids.push_back(h.memory.id);
-  SIGNET_ASSIGN_OR_RETURN(auto rows, src.memories->get_many(ids));
+  // No hit shows access stats: not worth a lookup per row.
+  SIGNET_ASSIGN_OR_RETURN(auto rows, src.memories->get_many(ids, projections::MemoriesProjection::Fields::kWithoutAccess));
   std::unordered_map<std::string, engine::MemoryRecord*> by_id;
   for (auto& r : rows) by_id.emplace(r.id, &r);
   std::vector<RecallHit> out;

@@ -1,5 +1,6 @@
 // Keys under the namespace <ns> (default "mem"):
-//   <ns>/r/<id>                      encoded MemoryRecord (engine/memory_record.h)
+//   <ns>/r/<id>                      encoded MemoryRecord (engine/memory_record.h), access stats zero
+//   <ns>/a/<id>                      u64 BE access_count, u64 BE last_accessed_us
 //   <ns>/t/<created_us BE8><id>      "" — newest-first listing walks this backwards
 //   <ns>/w/<who>                     u64 BE: active memories by this author
 //   <ns>/stats                       4 × u64 BE: total, critical, with_embeddings, deleted
@@ -44,6 +45,24 @@ std::string active_who(const std::optional<MemoryRecord>& m) {
   return (m && m->active() && !m->who.empty()) ? m->who : std::string();
 }
 
+// Access statistics live apart from the row: recall records a batch of them
+// every second under load, and rewriting thousands of whole rows for each
+// (decode, fold, encode, put) kept the memtable churning and the block cache
+// cold for the rows recall reads. An access batch writes 16 bytes per memory.
+struct AccessStats {
+  uint64_t count = 0;
+  int64_t last_us = 0;
+};
+
+std::string access_value(const AccessStats& a) {
+  return encode_u64_be(a.count) + encode_u64_be(static_cast<uint64_t>(a.last_us));
+}
+
+Result<AccessStats> decode_access(std::string_view v) {
+  if (v.size() != 16) return Status::Corruption("memory access stats are malformed");
+  return AccessStats{decode_u64_be(v.data()), static_cast<int64_t>(decode_u64_be(v.data() + 8))};
+}
+
 std::string stats_value(const MemoryStats& s) {
   return encode_u64_be(s.total) + encode_u64_be(s.critical) + encode_u64_be(s.with_embeddings) +
          encode_u64_be(s.deleted);
@@ -65,6 +84,7 @@ Result<std::unique_ptr<MemoriesProjection>> MemoriesProjection::open(std::shared
 }
 
 std::string MemoriesProjection::row_key(std::string_view id) const { return ns_ + "/r/" + std::string(id); }
+std::string MemoriesProjection::access_key(std::string_view id) const { return ns_ + "/a/" + std::string(id); }
 std::string MemoriesProjection::time_key(int64_t created_us, std::string_view id) const {
   return ns_ + "/t/" + encode_u64_be(static_cast<uint64_t>(created_us)) + std::string(id);
 }
@@ -89,8 +109,31 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
     std::string key(id);
     auto it = rows.find(key);
     if (it != rows.end()) return &it->second;
-    SIGNET_ASSIGN_OR_RETURN(auto row, get(id));
+    SIGNET_ASSIGN_OR_RETURN(auto row, read_row(id));
     return &rows.emplace(std::move(key), std::move(row)).first->second;
+  };
+  // Touched access stats; nullopt = delete (the memory was purged).
+  std::unordered_map<std::string, std::optional<AccessStats>> accesses;
+  auto load_accesses = [&](const std::vector<std::string>& ids) -> Status {
+    std::vector<std::string> keys;
+    std::vector<const std::string*> missing;
+    for (const auto& id : ids) {
+      if (accesses.count(id)) continue;
+      accesses.emplace(id, AccessStats{});  // also de-duplicates ids within the event
+      keys.push_back(access_key(id));
+      missing.push_back(&id);
+    }
+    if (keys.empty()) return Status::Ok();
+    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+    std::vector<std::string> values;
+    auto statuses = db->MultiGet(rocksdb::ReadOptions(), slices, &values);
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (statuses[i].IsNotFound()) continue;
+      if (!statuses[i].ok()) return from_rocks(statuses[i], "read memory access stats");
+      SIGNET_ASSIGN_OR_RETURN(auto a, decode_access(values[i]));
+      accesses[*missing[i]] = a;
+    }
+    return Status::Ok();
   };
   auto account = [&](const std::optional<MemoryRecord>& before, const std::optional<MemoryRecord>& after) {
     Contribution b = contribution(before), a = contribution(after);
@@ -122,6 +165,7 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
       if (m.purged) {
         batch.Delete(time_key(m.created_at_us, m.id));
         *slot = std::nullopt;
+        accesses[m.id] = std::nullopt;
       } else {
         *slot = std::move(m);
       }
@@ -138,9 +182,15 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
     } else if (e.type == journal::EventType::MemoriesAccessed) {
       auto acc = engine::decode_memories_accessed(e.payload);
       if (!acc.ok()) return acc.status().WithContext("memories projection at seq " + std::to_string(e.seq));
+      // Counted without reading the rows: ids of memories that are gone
+      // leave stats that no row shows (a memory purged while its accesses
+      // waited to be flushed), which is cheaper than looking each one up.
+      SIGNET_TRY(load_accesses(acc->ids));
       for (size_t i = 0; i < acc->ids.size(); ++i) {
-        SIGNET_ASSIGN_OR_RETURN(auto* slot, load(acc->ids[i]));
-        if (*slot) engine::fold_access(**slot, acc->counts[i], e.ts_us);
+        auto& a = accesses[acc->ids[i]];
+        if (!a) continue;  // purged earlier in this batch
+        a->count += acc->counts[i];
+        a->last_us = std::max(a->last_us, e.ts_us);
       }
     }
     cp = e.seq;
@@ -150,6 +200,10 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
   for (const auto& [id, row] : rows) {
     if (row) batch.Put(row_key(id), encode_memory(*row));
     else batch.Delete(row_key(id));
+  }
+  for (const auto& [id, a] : accesses) {
+    if (a) batch.Put(access_key(id), access_value(*a));
+    else batch.Delete(access_key(id));
   }
   if (delta.total || delta.critical || delta.with_embeddings || delta.deleted) {
     SIGNET_ASSIGN_OR_RETURN(MemoryStats s, stats());
@@ -176,7 +230,7 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
   return Status::Ok();
 }
 
-Result<std::optional<MemoryRecord>> MemoriesProjection::get(std::string_view id) const {
+Result<std::optional<MemoryRecord>> MemoriesProjection::read_row(std::string_view id) const {
   std::string v;
   auto s = views_->db()->Get(rocksdb::ReadOptions(), row_key(id), &v);
   if (s.IsNotFound()) return std::optional<MemoryRecord>();
@@ -185,23 +239,48 @@ Result<std::optional<MemoryRecord>> MemoriesProjection::get(std::string_view id)
   return std::optional<MemoryRecord>(std::move(m));
 }
 
-Result<std::vector<MemoryRecord>> MemoriesProjection::get_many(const std::vector<std::string>& ids) const {
+Result<std::optional<MemoryRecord>> MemoriesProjection::get(std::string_view id) const {
+  SIGNET_ASSIGN_OR_RETURN(auto rows, get_many({std::string(id)}));
+  if (rows.empty()) return std::optional<MemoryRecord>();
+  return std::optional<MemoryRecord>(std::move(rows[0]));
+}
+
+Result<std::vector<MemoryRecord>> MemoriesProjection::read_rows(const rocksdb::ReadOptions& ro,
+                                                                const std::vector<std::string>& ids,
+                                                                bool with_access) const {
   std::vector<MemoryRecord> out;
   if (ids.empty()) return out;
+  // One MultiGet: the rows, then (when wanted) their access stats.
   std::vector<std::string> keys;
-  keys.reserve(ids.size());
+  keys.reserve(ids.size() * (with_access ? 2 : 1));
   for (const auto& id : ids) keys.push_back(row_key(id));
+  if (with_access)
+    for (const auto& id : ids) keys.push_back(access_key(id));
   std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
   std::vector<std::string> values;
-  auto statuses = views_->db()->MultiGet(rocksdb::ReadOptions(), slices, &values);
+  auto statuses = views_->db()->MultiGet(ro, slices, &values);
   out.reserve(ids.size());
   for (size_t i = 0; i < ids.size(); ++i) {
     if (statuses[i].IsNotFound()) continue;
     if (!statuses[i].ok()) return from_rocks(statuses[i], "read memory rows");
     SIGNET_ASSIGN_OR_RETURN(auto m, engine::decode_memory(values[i]));
+    if (with_access) {
+      const size_t a = ids.size() + i;
+      if (!statuses[a].ok() && !statuses[a].IsNotFound()) return from_rocks(statuses[a], "read memory access stats");
+      if (statuses[a].ok()) {
+        SIGNET_ASSIGN_OR_RETURN(auto stats, decode_access(values[a]));
+        m.access_count = stats.count;
+        m.last_accessed_us = stats.last_us;
+      }
+    }
     out.push_back(std::move(m));
   }
   return out;
+}
+
+Result<std::vector<MemoryRecord>> MemoriesProjection::get_many(const std::vector<std::string>& ids,
+                                                               Fields fields) const {
+  return read_rows(rocksdb::ReadOptions(), ids, fields == Fields::kAll);
 }
 
 Result<std::vector<MemoryRecord>> MemoriesProjection::list(const MemoryFilter& filter, size_t offset,
@@ -227,22 +306,15 @@ Result<std::vector<MemoryRecord>> MemoriesProjection::list(const MemoryFilter& f
   size_t skipped = 0;
   std::vector<std::string> ids;
   auto flush = [&]() -> Status {
-    std::vector<std::string> keys;
-    for (const auto& id : ids) keys.push_back(row_key(id));
-    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    std::vector<std::string> values;
-    auto statuses = views_->db()->MultiGet(ro, slices, &values);
-    for (size_t i = 0; i < ids.size() && out.size() < limit; ++i) {
-      if (statuses[i].IsNotFound()) continue;
-      if (!statuses[i].ok()) return from_rocks(statuses[i], "read memory rows");
-      auto m = engine::decode_memory(values[i]);
-      if (!m.ok()) return m.status();
-      if (!filter.matches(*m)) continue;
+    SIGNET_ASSIGN_OR_RETURN(auto rows, read_rows(ro, ids, /*with_access=*/true));
+    for (auto& m : rows) {
+      if (out.size() >= limit) break;
+      if (!filter.matches(m)) continue;
       if (skipped < offset) {
         ++skipped;
         continue;
       }
-      out.push_back(std::move(*m));
+      out.push_back(std::move(m));
     }
     ids.clear();
     return Status::Ok();

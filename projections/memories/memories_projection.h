@@ -28,7 +28,7 @@ struct MemoryStats {
 
 class MemoriesProjection final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 1;
+  static constexpr uint32_t kVersion = 2;  // 2: access stats apart from the rows
 
   // `ns` lets a rebuild run side by side with the live namespace ("mem").
   static Result<std::unique_ptr<MemoriesProjection>> open(std::shared_ptr<ViewsDb> views, std::string ns = "mem");
@@ -42,7 +42,12 @@ class MemoriesProjection final : public Projection {
 
   // A row, deleted or not; nullopt when it never existed or was purged.
   Result<std::optional<engine::MemoryRecord>> get(std::string_view id) const;
-  Result<std::vector<engine::MemoryRecord>> get_many(const std::vector<std::string>& ids) const;
+  // The rows of those ids that exist, in order. kWithoutAccess leaves
+  // access_count and last_accessed at zero, for readers that show neither
+  // (recall), and saves a lookup per row.
+  enum class Fields : uint8_t { kAll, kWithoutAccess };
+  Result<std::vector<engine::MemoryRecord>> get_many(const std::vector<std::string>& ids,
+                                                     Fields fields = Fields::kAll) const;
   // Newest first.
   Result<std::vector<engine::MemoryRecord>> list(const MemoryFilter& filter, size_t offset, size_t limit) const;
   Result<MemoryStats> stats() const;
@@ -53,7 +58,11 @@ class MemoriesProjection final : public Projection {
  private:
   MemoriesProjection(std::shared_ptr<ViewsDb> views, std::string ns) : views_(std::move(views)), ns_(std::move(ns)) {}
 
+  Result<std::optional<engine::MemoryRecord>> read_row(std::string_view id) const;  // without access stats
+  Result<std::vector<engine::MemoryRecord>> read_rows(const rocksdb::ReadOptions& ro,
+                                                      const std::vector<std::string>& ids, bool with_access) const;
   std::string row_key(std::string_view id) const;
+  std::string access_key(std::string_view id) const;
   std::string time_key(int64_t created_us, std::string_view id) const;
   std::string who_key(std::string_view who) const;
   std::string stats_key() const;

@@ -194,6 +194,47 @@ TEST_CASE("embeddings and access counts land on rows; stale embeddings are ignor
   CHECK(f.memories->stats()->with_embeddings == 1);
 }
 
+TEST_CASE("access counts add up apart from the row, and go with a purge", "[projections][memories][access]") {
+  Fixture f;
+  std::string a = f.remember("first"), b = f.remember("second");
+  f.catch_up();
+  auto rows_before = dump(*f.memories);
+  REQUIRE(f.engine->record_accesses({{a, b, a}, {1, 2, 4}}, f.ctx()).ok());  // a repeated within one event
+  f.clock.advance_us(500);
+  REQUIRE(f.engine->record_accesses({{a}, {10}}, f.ctx()).ok());
+  f.catch_up();
+
+  // Only the access stats changed: no row was rewritten.
+  auto rows_after = dump(*f.memories);
+  for (const auto& [k, v] : rows_before)
+    if (k.rfind("r/", 0) == 0) CHECK(rows_after.at(k) == v);
+
+  auto ra = *f.memories->get(a);
+  CHECK(ra->access_count == 15);
+  CHECK(ra->last_accessed_us == f.clock.now_us());
+  auto many = *f.memories->get_many({b, "missing", a});
+  REQUIRE(many.size() == 2);
+  CHECK(many[0].access_count == 2);
+  CHECK(many[1].access_count == 15);
+  auto bare = *f.memories->get_many({a}, MemoriesProjection::Fields::kWithoutAccess);
+  REQUIRE(bare.size() == 1);
+  CHECK(bare[0].access_count == 0);
+  CHECK(bare[0].content == "first");
+  auto listed = *f.memories->list(MemoryFilter{}, 0, 10);
+  REQUIRE(listed.size() == 2);
+  CHECK(listed[0].id == b);
+  CHECK(listed[0].access_count == 2);
+  CHECK(listed[1].access_count == 15);
+
+  // A purge takes the stats with the row.
+  REQUIRE(f.engine->forget({a, "test", true, std::nullopt, f.ctx()}).ok());
+  engine::PurgeCommand purge{a, "test", f.ctx()};
+  REQUIRE(f.engine->purge(purge).ok());
+  f.catch_up();
+  CHECK_FALSE(*f.memories->get(a));
+  for (const auto& [k, v] : dump(*f.memories)) CHECK(k.find(a) == std::string::npos);
+}
+
 TEST_CASE("the runner follows commits and wait_for gives read-your-writes", "[projections][runner]") {
   Fixture f;
   ProjectionRunner runner(*f.journal, *f.memories);
