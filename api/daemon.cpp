@@ -416,7 +416,7 @@ class Daemon::Impl {
       uint64_t head = journal->last_seq();
       uint64_t from = p.checkpoint() + 1;
       if (from > head) return Status::Ok();
-      SIGNET_ASSIGN_OR_RETURN(auto events, journal->read(from, 8192));
+      SIGNET_ASSIGN_OR_RETURN(auto events, journal->read(from, 8192, journal::Journal::kReadBatchBytes));
       SIGNET_TRY(p.apply(events));
       std::lock_guard<std::mutex> lock(rebuild.mu);
       rebuild.seq = p.checkpoint();

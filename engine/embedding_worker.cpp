@@ -64,7 +64,7 @@ void EmbeddingWorker::follow_journal() {
   for (;;) {
     uint64_t head = journal_.last_seq();
     if (cursor_ >= head) return;
-    auto events = journal_.read(cursor_ + 1, 1024);
+    auto events = journal_.read(cursor_ + 1, 1024, journal::Journal::kReadBatchBytes);
     if (!events.ok()) {
       log::get("embedding")->error("cannot read the journal at seq {}: {}", cursor_ + 1, events.status().ToString());
       cursor_ = head;  // the projections report the damage; do not spin on it

@@ -504,7 +504,7 @@ Result<Appended> Journal::append(Commit commit) {
   return std::move(*pending.result);
 }
 
-Result<std::vector<Event>> Journal::read(uint64_t from_seq, size_t count_max) const {
+Result<std::vector<Event>> Journal::read(uint64_t from_seq, size_t count_max, size_t bytes_max) const {
   std::vector<Event> out;
   if (from_seq == 0) from_seq = 1;
   uint64_t last = impl_->last_seq.load();
@@ -518,13 +518,16 @@ Result<std::vector<Event>> Journal::read(uint64_t from_seq, size_t count_max) co
   ro.readahead_size = 256 * 1024;
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->events_cf));
   uint64_t expect = from_seq;
+  size_t bytes = 0;
   for (it->Seek(encode_u64_be(from_seq)); it->Valid(); it->Next()) {
     if (it->key().size() != 8) return Status::Corruption("journal key of unexpected size near seq " + std::to_string(expect));
     uint64_t seq = decode_u64_be(it->key().data());
     if (seq != expect) return Status::Corruption("journal seq " + std::to_string(expect) + " is missing");
     SIGNET_ASSIGN_OR_RETURN(auto ev, decode_record(std::string_view(it->value().data(), it->value().size()), seq));
+    bytes += ev.payload.size();
     out.push_back(std::move(ev));
     ++expect;
+    if (bytes >= bytes_max) return out;
   }
   if (!it->status().ok()) return from_rocks(it->status(), "read journal");
   if (expect != end) return Status::Corruption("journal seq " + std::to_string(expect) + " is missing");

@@ -37,6 +37,7 @@ class Projection {
 
 struct RunnerOptions {
   size_t batch_events_max = 2048;
+  size_t batch_bytes_max = journal::Journal::kReadBatchBytes;
   // For projections whose commit is costly (Xapian): wait up to this long for
   // more events before applying, unless a reader is waiting for one. Writes
   // then share commits, and a read right after a write is not delayed.

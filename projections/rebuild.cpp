@@ -150,7 +150,7 @@ Result<RebuildReport> rebuild_projections(const journal::Journal& journal, const
     uint64_t next = 1;
     while (next <= report.to_seq && !failed) {
       size_t n = static_cast<size_t>(std::min<uint64_t>(o.batch_events, report.to_seq - next + 1));
-      auto events = journal.read(next, n);
+      auto events = journal.read(next, n, journal::Journal::kReadBatchBytes);
       if (!events.ok()) {
         lane.status = events.status();
         break;

@@ -48,7 +48,7 @@ Status ProjectionRunner::step(size_t& applied) {
   applied = 0;
   uint64_t from = projection_.checkpoint() + 1;
   if (from > journal_.last_seq()) return Status::Ok();
-  SIGNET_ASSIGN_OR_RETURN(auto events, journal_.read(from, options_.batch_events_max));
+  SIGNET_ASSIGN_OR_RETURN(auto events, journal_.read(from, options_.batch_events_max, options_.batch_bytes_max));
   if (events.empty()) return Status::Ok();
   SIGNET_TRY(projection_.apply(events));
   applied = events.size();

@@ -92,6 +92,26 @@ TEST_CASE("appended events read back in order with dense seqs and stream version
   CHECK((*j->head("s:none")).has_value() == false);
 }
 
+TEST_CASE("a read stops once its payloads reach bytes_max, after at least one event", "[journal]") {
+  TempDir dir;
+  auto j = open_journal(dir.path(), SyncMode::kOff);
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(j->append(one("s:" + std::to_string(i), ExpectedVersion::no_stream(), std::string(1000, 'x'))).ok());
+  auto some = j->read(1, 100, 2500);  // the third event reaches 3,000 bytes
+  REQUIRE(some.ok());
+  REQUIRE(some->size() == 3);
+  CHECK(some->back().seq == 3);
+  auto rest = j->read(4, 100, 2500);
+  REQUIRE(rest.ok());
+  CHECK(rest->front().seq == 4);
+  auto one_event = j->read(1, 100, 1);  // never none while there are events
+  REQUIRE(one_event.ok());
+  CHECK(one_event->size() == 1);
+  auto all = j->read(1, 100);
+  REQUIRE(all.ok());
+  CHECK(all->size() == 10);
+}
+
 TEST_CASE("a commit with several streams is atomic and gets consecutive seqs", "[journal]") {
   TempDir dir;
   auto j = open_journal(dir.path());
