@@ -84,7 +84,9 @@ std::optional<std::vector<float>> SearchService::embed_query(const std::string& 
 }
 
 // Ranks, drops below min_score, and attaches rows (re-checking the filter: the
-// indexes and the rows may be a few events apart).
+// indexes and the rows may be a few events apart). Rows are read `limit` at
+// a time: the indexes filtered already, so the first read nearly always
+// suffices, and each row read is most of a recall's storage cost.
 Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vector<RecallHit> hits, size_t limit,
                                                    double min_score, const projections::MemoryFilter& filter) const {
   hits.erase(std::remove_if(hits.begin(), hits.end(), [&](const RecallHit& h) { return h.score < min_score; }),
@@ -93,21 +95,26 @@ Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vect
     if (a.score != b.score) return a.score > b.score;
     return a.memory.id < b.memory.id;  // deterministic ties
   });
-  if (hits.size() > limit * 2 + 8) hits.resize(limit * 2 + 8);
-  std::vector<std::string> ids;
-  ids.reserve(hits.size());
-  for (const auto& h : hits) ids.push_back(h.memory.id);
-  // No hit shows access stats: not worth a lookup per row.
-  SIGNET_ASSIGN_OR_RETURN(auto rows, src.memories->get_many(ids, projections::MemoriesProjection::Fields::kWithoutAccess));
-  std::unordered_map<std::string, engine::MemoryRecord*> by_id;
-  for (auto& r : rows) by_id.emplace(r.id, &r);
   std::vector<RecallHit> out;
-  for (auto& h : hits) {
-    auto it = by_id.find(h.memory.id);
-    if (it == by_id.end() || !filter.matches(*it->second)) continue;
-    h.memory = std::move(*it->second);
-    out.push_back(std::move(h));
-    if (out.size() >= limit) break;
+  out.reserve(std::min(limit, hits.size()));
+  size_t next = 0;
+  while (out.size() < limit && next < hits.size()) {
+    const size_t end = std::min(hits.size(), next + (limit - out.size()));
+    std::vector<std::string> ids;
+    ids.reserve(end - next);
+    for (size_t i = next; i < end; ++i) ids.push_back(hits[i].memory.id);
+    // No hit shows access stats: not worth a lookup per row.
+    SIGNET_ASSIGN_OR_RETURN(auto rows,
+                            src.memories->get_many(ids, projections::MemoriesProjection::Fields::kWithoutAccess));
+    size_t r = 0;  // get_many keeps the order of the ids it finds
+    for (size_t i = next; i < end; ++i) {
+      if (r == rows.size() || rows[r].id != hits[i].memory.id) continue;  // gone since the index saw it
+      engine::MemoryRecord& row = rows[r++];
+      if (!filter.matches(row)) continue;
+      hits[i].memory = std::move(row);
+      out.push_back(std::move(hits[i]));
+    }
+    next = end;
   }
   return out;
 }
