@@ -40,6 +40,7 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <mutex>
 #include <shared_mutex>
 
@@ -600,7 +601,9 @@ std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, co
   for (size_t start = 0; start < n; start += kBlock) {
     const size_t rows = std::min(kBlock, n - start);
     dot_rows(q, xb + start * d, rows, d, scores);
+    float bar = kept.size() == k ? kept.front().score : -std::numeric_limits<float>::infinity();
     for (size_t j = 0; j < rows; ++j) {
+      if (scores[j] < bar) continue;
       const Hit h{scores[j], static_cast<idx_t>(start + j)};
       if (kept.size() == k && !better(h, kept.front())) continue;
       if (!sel.is_member(h.entry)) continue;
@@ -610,6 +613,7 @@ std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, co
         std::pop_heap(kept.begin(), kept.end(), less);
         kept.pop_back();
       }
+      if (kept.size() == k) bar = kept.front().score;
     }
   }
   std::sort_heap(kept.begin(), kept.end(), less);  // best first
@@ -631,7 +635,11 @@ std::vector<Hit> VectorProjection::Impl::quantised_scan(const float* q, size_t k
   for (size_t start = 0; start < n; start += kBlock) {
     const size_t rows = std::min(kBlock, n - start);
     quantised_.scores(q8, start, rows, scores);
+    // Most rows lose to the worst kept: one compare against a local, not a
+    // look at the heap's top.
+    float bar = kept.size() == wanted ? kept.front().score : -std::numeric_limits<float>::infinity();
     for (size_t j = 0; j < rows; ++j) {
+      if (scores[j] < bar) continue;
       const Hit h{scores[j], static_cast<idx_t>(start + j)};
       if (kept.size() == wanted && !better(h, kept.front())) continue;
       if (!sel.is_member(h.entry)) continue;
@@ -641,6 +649,7 @@ std::vector<Hit> VectorProjection::Impl::quantised_scan(const float* q, size_t k
         std::pop_heap(kept.begin(), kept.end(), less);
         kept.pop_back();
       }
+      if (kept.size() == wanted) bar = kept.front().score;
     }
   }
   const float* xb = stored_vectors();
