@@ -99,6 +99,10 @@ class CompiledFilter {
   CompiledFilter(const MemoryFilter* filter, const StringPool& strings);
   // A string no memory has: nothing can match, no need to search.
   bool impossible() const { return impossible_; }
+  // Whether it asks for more than "not deleted": most memories then fail it.
+  bool narrows() const {
+    return type_ || who_ || project_ || !tags_.empty() || pinned_ || importance_min_ || since_us_ || until_us_;
+  }
   bool matches(const MemoryMeta& m, const TagSets& tag_sets) const;
 
  private:

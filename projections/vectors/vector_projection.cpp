@@ -134,6 +134,7 @@ bool better(const Hit& a, const Hit& b) { return a.score > b.score || (a.score =
 class EntrySelector final : public faiss::IDSelector {
  public:
   EntrySelector(const VectorState& state, const CompiledFilter& filter) : state_(state), filter_(filter) {}
+  bool narrows() const { return filter_.narrows(); }
   bool is_member(idx_t i) const override {
     const MemoryNode* node = state_.entries[static_cast<size_t>(i)];
     return node != nullptr && node->second.vector_current() && filter_.matches(node->second, state_.tag_sets);
@@ -620,38 +621,53 @@ std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, co
   return kept;
 }
 
-// The scan above over int8 codes: the best candidates by approximate score
-// (members only, asked as above), then the k best of them by the floats.
+// The scan above over int8 codes: the best candidates by approximate score,
+// then the k best of them by the floats. Asking the selector costs a cache
+// miss into the memory table, and without a filter nearly every entry passes:
+// then the scan keeps the best regardless and asks only about those, and
+// scans again asking as it goes only if too few of them pass (many memories
+// forgotten). With a filter it asks as it goes, as exact_scan does.
 std::vector<Hit> VectorProjection::Impl::quantised_scan(const float* q, size_t k, const EntrySelector& sel) const {
   const size_t d = options_.dims;
   const size_t n = state_.entries.size();
   const size_t wanted = std::max(k * kRescorePerHit, kRescoreMin);
   const Int8Rows::Query q8 = quantised_.quantise(q);
-  std::vector<Hit> kept;
-  kept.reserve(wanted + 1);
-  auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
-  constexpr size_t kBlock = 256;
-  float scores[kBlock];
-  for (size_t start = 0; start < n; start += kBlock) {
-    const size_t rows = std::min(kBlock, n - start);
-    quantised_.scores(q8, start, rows, scores);
-    // Most rows lose to the worst kept: one compare against a local, not a
-    // look at the heap's top.
-    float bar = kept.size() == wanted ? kept.front().score : -std::numeric_limits<float>::infinity();
-    for (size_t j = 0; j < rows; ++j) {
-      if (scores[j] < bar) continue;
-      const Hit h{scores[j], static_cast<idx_t>(start + j)};
-      if (kept.size() == wanted && !better(h, kept.front())) continue;
-      if (!sel.is_member(h.entry)) continue;
-      kept.push_back(h);
-      std::push_heap(kept.begin(), kept.end(), less);
-      if (kept.size() > wanted) {
-        std::pop_heap(kept.begin(), kept.end(), less);
-        kept.pop_back();
+  auto best = [&](const EntrySelector* ask) {
+    std::vector<Hit> kept;
+    kept.reserve(wanted + 1);
+    auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
+    constexpr size_t kBlock = 256;
+    float scores[kBlock];
+    for (size_t start = 0; start < n; start += kBlock) {
+      const size_t rows = std::min(kBlock, n - start);
+      quantised_.scores(q8, start, rows, scores);
+      // Most rows lose to the worst kept: one compare against a local, not a
+      // look at the heap's top.
+      float bar = kept.size() == wanted ? kept.front().score : -std::numeric_limits<float>::infinity();
+      for (size_t j = 0; j < rows; ++j) {
+        if (scores[j] < bar) continue;
+        const Hit h{scores[j], static_cast<idx_t>(start + j)};
+        if (kept.size() == wanted && !better(h, kept.front())) continue;
+        if (ask && !ask->is_member(h.entry)) continue;
+        kept.push_back(h);
+        std::push_heap(kept.begin(), kept.end(), less);
+        if (kept.size() > wanted) {
+          std::pop_heap(kept.begin(), kept.end(), less);
+          kept.pop_back();
+        }
+        if (kept.size() == wanted) bar = kept.front().score;
       }
-      if (kept.size() == wanted) bar = kept.front().score;
     }
+    return kept;
+  };
+  std::vector<Hit> kept;
+  if (!sel.narrows()) {
+    kept = best(nullptr);
+    kept.erase(std::remove_if(kept.begin(), kept.end(), [&](const Hit& h) { return !sel.is_member(h.entry); }),
+               kept.end());
+    if (kept.size() < std::max(k, wanted / 2)) kept.clear();
   }
+  if (kept.empty()) kept = best(&sel);
   const float* xb = stored_vectors();
   for (Hit& h : kept) h.score = dot(q, xb + static_cast<size_t>(h.entry) * d, d);
   std::sort(kept.begin(), kept.end(), better);

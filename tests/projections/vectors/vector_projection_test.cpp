@@ -307,8 +307,13 @@ TEST_CASE("a vector's own query returns it first with a score of about 1, then i
 TEST_CASE("a flat scan over int8 codes returns the exact top-k, scored with the floats", "[projections][vectors][int8]") {
   // 1,500 memories: far more than the candidates rescored, so the int8 scan
   // is what answers. Half are tagged, to filter inside the scan as well.
+  // A fifth are forgotten: without a filter the scan asks about members only
+  // after ranking, and must still leave those out.
   Fixture f;
-  for (int i = 0; i < 1500; ++i) f.remember_embedded("memory " + std::to_string(i), i % 2 ? tagged("odd") : Spec{});
+  std::vector<std::string> made;
+  for (int i = 0; i < 1500; ++i)
+    made.push_back(f.remember_embedded("memory " + std::to_string(i), i % 2 ? tagged("odd") : Spec{}));
+  for (int i = 0; i < 1500; i += 5) REQUIRE(f.forget(made[static_cast<size_t>(i)]));
   f.catch_up();
   MemoryFilter odd;
   odd.tags = {"odd"};
@@ -320,7 +325,7 @@ TEST_CASE("a flat scan over int8 codes returns the exact top-k, scored with the 
       std::vector<std::pair<float, std::string>> want;
       for (const auto& [id, v] : f.latest) {
         int n = std::stoi(f.engine->get(id).value()->content.substr(7));
-        if (filter && n % 2 == 0) continue;
+        if (n % 5 == 0 || (filter && n % 2 == 0)) continue;
         want.emplace_back(cosine(q, v), id);
       }
       std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
@@ -333,6 +338,24 @@ TEST_CASE("a flat scan over int8 codes returns the exact top-k, scored with the 
         if (i + 1 < hits.size() && want[i].first - want[i + 1].first > 1e-5) CHECK(hits[i].id == want[i].second);
       }
     }
+  }
+}
+
+TEST_CASE("an int8 scan with most memories forgotten still finds the few left", "[projections][vectors][int8]") {
+  Fixture f;
+  std::vector<std::string> made;
+  for (int i = 0; i < 1000; ++i) made.push_back(f.remember_embedded("memory " + std::to_string(i)));
+  std::set<std::string> kept;
+  for (size_t i = 0; i < made.size(); ++i) {
+    if (i % 40 == 0) kept.insert(made[i]);  // 25 stay
+    else REQUIRE(f.forget(made[i]));
+  }
+  f.catch_up();
+  for (const auto& id : kept) {
+    auto hits = f.search(f.latest[id], 10);
+    REQUIRE(hits.size() == 10);
+    CHECK(hits[0].id == id);
+    for (const auto& h : hits) CHECK(kept.count(h.id) == 1);
   }
 }
 
