@@ -4,11 +4,13 @@
 
 #include "api/http_status.h"
 #include "api/json_body.h"
+#include "api/json_writer.h"
 #include "api/memory_json.h"
 #include "api/routes/routes.h"
 #include "api/as_of.h"
 #include "api/search_service.h"
 #include "engine/content.h"
+#include "journal/clock.h"
 
 namespace signet::api {
 namespace {
@@ -19,28 +21,39 @@ using projections::MemoryFilter;
 constexpr size_t kRecallLimitMax = 200;
 constexpr size_t kQueryBytesMax = 16 * 1024;
 
-json hit_json(const RecallHit& h) {
+void write_hit(JsonWriter& w, const RecallHit& h) {
   const auto& m = h.memory;
-  return {{"id", m.id},
-          {"content", m.content},
-          {"score", h.score},
-          {"source", hit_source_name(h.source)},
-          {"type", m.type},
-          {"tags", tags_json(m.tags)},
-          {"pinned", m.pinned},
-          {"importance", m.importance},
-          {"who", text_or_null(m.who)},
-          {"project", text_or_null(m.project)},
-          {"created_at", time_json(m.created_at_us)}};
+  w.begin_object();
+  w.key("id").string(m.id);
+  w.key("content").string(m.content);
+  w.key("score").number(h.score);
+  w.key("source").string(hit_source_name(h.source));
+  w.key("type").string(m.type);
+  if (m.tags.empty()) w.key("tags").null();
+  else w.key("tags").string(engine::join_tags(m.tags));
+  w.key("pinned").boolean(m.pinned);
+  w.key("importance").number(m.importance);
+  w.key("who").string_or_null(m.who);
+  w.key("project").string_or_null(m.project);
+  if (m.created_at_us == 0) w.key("created_at").null();
+  else w.key("created_at").string(format_iso8601_ms(m.created_at_us));
+  w.end_object();
 }
 
-Response recall_response(const std::string& query, const RecallResult& r) {
-  json results = json::array();
-  for (const auto& h : r.hits) results.push_back(hit_json(h));
-  json j = {{"results", std::move(results)}, {"query", query}, {"method", r.vector_used ? "hybrid" : "keyword"}};
-  if (!r.vector_error.empty()) j["vectorError"] = r.vector_error;
-  if (r.stale) j["stale"] = true;
-  return Response::json(200, j.dump());
+// Written directly (JsonWriter): this is the response of every recall.
+Response recall_response(const std::string& query, const RecallResult& r, std::optional<uint64_t> as_of_seq = {}) {
+  JsonWriter w;
+  w.begin_object();
+  w.key("results").begin_array();
+  for (const auto& h : r.hits) write_hit(w, h);
+  w.end_array();
+  w.key("query").string(query);
+  w.key("method").string(r.vector_used ? "hybrid" : "keyword");
+  if (!r.vector_error.empty()) w.key("vectorError").string(r.vector_error);
+  if (r.stale) w.key("stale").boolean(true);
+  if (as_of_seq) w.key("asOf").begin_object().key("seq").number(*as_of_seq).end_object();
+  w.end_object();
+  return Response::json(200, w.take());
 }
 
 Result<MemoryFilter> filter_from_body(const JsonBody& b) {
@@ -117,13 +130,7 @@ Response recall(const Request& req, Services& s) {
   q.as_of = view.get();
   auto r = s.search->recall(q, req);
   if (!r.ok()) return error_response(req, r.status());
-  Response resp = recall_response(q.text, *r);
-  if (view) {
-    json j = json::parse(resp.body);
-    j["asOf"] = {{"seq", as_of_seq}};
-    resp.body = j.dump();
-  }
-  return resp;
+  return recall_response(q.text, *r, view ? std::optional<uint64_t>(as_of_seq) : std::nullopt);
 }
 
 Response search_get(const Request& req, Services& s) {
