@@ -87,13 +87,13 @@ std::optional<std::vector<float>> SearchService::embed_query(const std::string& 
 // indexes and the rows may be a few events apart). Rows are read `limit` at
 // a time: the indexes filtered already, so the first read nearly always
 // suffices, and each row read is most of a recall's storage cost.
-Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vector<RecallHit> hits, size_t limit,
+Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vector<Candidate> hits, size_t limit,
                                                    double min_score, const projections::MemoryFilter& filter) const {
-  hits.erase(std::remove_if(hits.begin(), hits.end(), [&](const RecallHit& h) { return h.score < min_score; }),
+  hits.erase(std::remove_if(hits.begin(), hits.end(), [&](const Candidate& h) { return h.score < min_score; }),
              hits.end());
-  std::stable_sort(hits.begin(), hits.end(), [](const RecallHit& a, const RecallHit& b) {
+  std::sort(hits.begin(), hits.end(), [](const Candidate& a, const Candidate& b) {
     if (a.score != b.score) return a.score > b.score;
-    return a.memory.id < b.memory.id;  // deterministic ties
+    return a.id < b.id;  // deterministic ties (ids are unique)
   });
   std::vector<RecallHit> out;
   out.reserve(std::min(limit, hits.size()));
@@ -102,17 +102,22 @@ Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vect
     const size_t end = std::min(hits.size(), next + (limit - out.size()));
     std::vector<std::string> ids;
     ids.reserve(end - next);
-    for (size_t i = next; i < end; ++i) ids.push_back(hits[i].memory.id);
+    for (size_t i = next; i < end; ++i) ids.push_back(hits[i].id);
     // No hit shows access stats: not worth a lookup per row.
     SIGNET_ASSIGN_OR_RETURN(auto rows,
                             src.memories->get_many(ids, projections::MemoriesProjection::Fields::kWithoutAccess));
     size_t r = 0;  // get_many keeps the order of the ids it finds
     for (size_t i = next; i < end; ++i) {
-      if (r == rows.size() || rows[r].id != hits[i].memory.id) continue;  // gone since the index saw it
+      if (r == rows.size() || rows[r].id != hits[i].id) continue;  // gone since the index saw it
       engine::MemoryRecord& row = rows[r++];
       if (!filter.matches(row)) continue;
-      hits[i].memory = std::move(row);
-      out.push_back(std::move(hits[i]));
+      RecallHit hit;
+      hit.memory = std::move(row);
+      hit.score = hits[i].score;
+      hit.keyword_score = hits[i].keyword_score;
+      hit.vector_score = hits[i].vector_score;
+      hit.source = hits[i].source;
+      out.push_back(std::move(hit));
     }
     next = end;
   }
@@ -128,15 +133,23 @@ Result<RecallResult> SearchService::recall(const RecallQuery& q, const Request& 
   double min_score = q.min_score.value_or(cfg->search.min_score);
   size_t k = std::max<size_t>(q.limit, cfg->search.top_k);
 
-  std::vector<RecallHit> merged;
+  std::vector<Candidate> merged;
+  merged.reserve(2 * k);
+  // At most 2k candidates: for the usual k (top_k 20) a linear search beats
+  // hashing every id; a large limit gets an index.
   std::unordered_map<std::string, size_t> index;
-  auto slot = [&](const std::string& id) -> RecallHit& {
-    auto [it, fresh] = index.emplace(id, merged.size());
-    if (fresh) {
-      merged.emplace_back();
-      merged.back().memory.id = id;
+  const bool indexed = k > 32;
+  auto slot = [&](const std::string& id) -> Candidate& {
+    if (indexed) {
+      auto [it, fresh] = index.emplace(id, merged.size());
+      if (!fresh) return merged[it->second];
+    } else {
+      for (auto& c : merged)
+        if (c.id == id) return c;
     }
-    return merged[it->second];
+    merged.emplace_back();
+    merged.back().id = id;
+    return merged.back();
   };
 
   if (src.fts) {
@@ -202,14 +215,8 @@ Result<RecallResult> SearchService::keyword(const std::string& text, const proje
   fq.filter = filter;
   fq.limit = limit;
   SIGNET_ASSIGN_OR_RETURN(auto hits, s_.fts->search(fq));
-  std::vector<RecallHit> found;
-  for (const auto& h : hits) {
-    RecallHit r;
-    r.memory.id = h.id;
-    r.score = h.score;
-    r.keyword_score = h.score;
-    found.push_back(std::move(r));
-  }
+  std::vector<Candidate> found;
+  for (const auto& h : hits) found.push_back({h.id, h.score, h.score, std::nullopt, HitSource::kKeyword});
   SIGNET_ASSIGN_OR_RETURN(out.hits, load(sources(nullptr), std::move(found), limit, 0.0, filter));
   return out;
 }
@@ -226,15 +233,11 @@ Result<RecallResult> SearchService::similar(const std::string& id, size_t k, con
   auto anchor = s_.vectors->vector_of(id);
   if (!anchor) return Status::NotFound("memory " + id + " has no embedding");
   SIGNET_ASSIGN_OR_RETURN(auto hits, s_.vectors->search(*anchor, k + 1, &filter));
-  std::vector<RecallHit> found;
+  std::vector<Candidate> found;
   for (const auto& h : hits) {
     if (h.id == id) continue;
-    RecallHit r;
-    r.memory.id = h.id;
-    r.score = std::max(0.0, static_cast<double>(h.score));  // as recall: opposite directions are no match
-    r.vector_score = r.score;
-    r.source = HitSource::kVector;
-    found.push_back(std::move(r));
+    double score = std::max(0.0, static_cast<double>(h.score));  // as recall: opposite directions are no match
+    found.push_back({h.id, score, std::nullopt, score, HitSource::kVector});
   }
   out.vector_used = true;
   SIGNET_ASSIGN_OR_RETURN(out.hits, load(sources(nullptr), std::move(found), k, -1.0, filter));

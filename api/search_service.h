@@ -86,7 +86,15 @@ class SearchService {
   };
   Sources sources(const AsOfView* as_of) const;
   bool wait_projections(const Request& req) const;
-  Result<std::vector<RecallHit>> load(const Sources& src, std::vector<RecallHit> hits, size_t limit,
+  // A hit before its row is read: small, so ranking moves little.
+  struct Candidate {
+    std::string id;
+    double score = 0;
+    std::optional<double> keyword_score;
+    std::optional<double> vector_score;
+    HitSource source = HitSource::kKeyword;
+  };
+  Result<std::vector<RecallHit>> load(const Sources& src, std::vector<Candidate> hits, size_t limit,
                                       double min_score, const projections::MemoryFilter& filter) const;
   // The query embedding of a recall, or nullopt (and the breaker opened)
   // when the provider fails: recall answers with keywords meanwhile.

@@ -1,6 +1,9 @@
 #include "projections/views_db.h"
 
+#include <rocksdb/merge_operator.h>
 #include <rocksdb/write_batch.h>
+
+#include <algorithm>
 
 #include "journal/rocks_options.h"
 
@@ -10,6 +13,31 @@ using journal::decode_u64_be;
 using journal::encode_u64_be;
 using journal::from_rocks;
 
+namespace {
+
+// Counters (see views_db.h): (count, time) + (count, time) -> (sum, max).
+// Values of another size are refused: RocksDB then fails the read or the
+// compaction that met them, rather than guessing.
+class CounterMerge final : public rocksdb::AssociativeMergeOperator {
+ public:
+  bool Merge(const rocksdb::Slice&, const rocksdb::Slice* existing, const rocksdb::Slice& value, std::string* out,
+             rocksdb::Logger*) const override {
+    if (value.size() != 16 || (existing && existing->size() != 16)) return false;
+    uint64_t count = decode_u64_be(value.data()), time = decode_u64_be(value.data() + 8);
+    if (existing) {
+      count += decode_u64_be(existing->data());
+      time = std::max(time, decode_u64_be(existing->data() + 8));
+    }
+    *out = encode_u64_be(count) + encode_u64_be(time);
+    return true;
+  }
+  const char* Name() const override { return "signet.CounterMerge"; }
+};
+
+}  // namespace
+
+std::string ViewsDb::counter_operand(uint64_t count, uint64_t time) { return encode_u64_be(count) + encode_u64_be(time); }
+
 Result<std::shared_ptr<ViewsDb>> ViewsDb::open(const std::string& path,
                                                std::shared_ptr<journal::StorageBudget> budget, bool read_only) {
   if (!budget) budget = journal::StorageBudget::create();
@@ -18,6 +46,7 @@ Result<std::shared_ptr<ViewsDb>> ViewsDb::open(const std::string& path,
   // (decompressing them was ~4% of recall's CPU at 10k memories).
   options.compression = rocksdb::kNoCompression;
   options.bottommost_compression = rocksdb::kNoCompression;
+  options.merge_operator = std::make_shared<CounterMerge>();
   rocksdb::DB* raw = nullptr;
   auto s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, &raw) : rocksdb::DB::Open(options, path, &raw);
   if (!s.ok()) return from_rocks(s, "open views at " + path);

@@ -5,6 +5,10 @@
 // Keys:  <ns>/...                      a projection's data
 //        meta/<ns>/checkpoint_seq      u64 BE, written in the same batch as the data
 //        meta/<ns>/projection_version  u32 as decimal text
+//
+// Merge: a value of two u64 BE (count, time) merged with another adds the
+// counts and keeps the later time, without reading the key first (counters
+// such as access statistics). Only such keys may be merged.
 #pragma once
 
 #include <rocksdb/db.h>
@@ -30,6 +34,9 @@ class ViewsDb {
   // read-only mode) the next one first asks RocksDB to resume.
   Status write(rocksdb::WriteBatch& batch, const std::string& what);
   const std::string& path() const { return path_; }
+
+  // The Merge operand that adds `count` and raises the time to `time`.
+  static std::string counter_operand(uint64_t count, uint64_t time);
 
   static std::string checkpoint_key(std::string_view ns);
   static std::string version_key(std::string_view ns);

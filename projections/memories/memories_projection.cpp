@@ -1,6 +1,6 @@
 // Keys under the namespace <ns> (default "mem"):
 //   <ns>/r/<id>                      encoded MemoryRecord (engine/memory_record.h), access stats zero
-//   <ns>/a/<id>                      u64 BE access_count, u64 BE last_accessed_us
+//   <ns>/a/<id>                      u64 BE access_count, u64 BE last_accessed_us (a ViewsDb counter)
 //   <ns>/t/<created_us BE8><id>      "" — newest-first listing walks this backwards
 //   <ns>/w/<who>                     u64 BE: active memories by this author
 //   <ns>/stats                       4 × u64 BE: total, critical, with_embeddings, deleted
@@ -48,15 +48,11 @@ std::string active_who(const std::optional<MemoryRecord>& m) {
 // Access statistics live apart from the row: recall records a batch of them
 // every second under load, and rewriting thousands of whole rows for each
 // (decode, fold, encode, put) kept the memtable churning and the block cache
-// cold for the rows recall reads. An access batch writes 16 bytes per memory.
+// cold for the rows recall reads. An access batch merges 16 bytes per memory.
 struct AccessStats {
   uint64_t count = 0;
   int64_t last_us = 0;
 };
-
-std::string access_value(const AccessStats& a) {
-  return encode_u64_be(a.count) + encode_u64_be(static_cast<uint64_t>(a.last_us));
-}
 
 Result<AccessStats> decode_access(std::string_view v) {
   if (v.size() != 16) return Status::Corruption("memory access stats are malformed");
@@ -112,29 +108,6 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
     SIGNET_ASSIGN_OR_RETURN(auto row, read_row(id));
     return &rows.emplace(std::move(key), std::move(row)).first->second;
   };
-  // Touched access stats; nullopt = delete (the memory was purged).
-  std::unordered_map<std::string, std::optional<AccessStats>> accesses;
-  auto load_accesses = [&](const std::vector<std::string>& ids) -> Status {
-    std::vector<std::string> keys;
-    std::vector<const std::string*> missing;
-    for (const auto& id : ids) {
-      if (accesses.count(id)) continue;
-      accesses.emplace(id, AccessStats{});  // also de-duplicates ids within the event
-      keys.push_back(access_key(id));
-      missing.push_back(&id);
-    }
-    if (keys.empty()) return Status::Ok();
-    std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-    std::vector<std::string> values;
-    auto statuses = db->MultiGet(rocksdb::ReadOptions(), slices, &values);
-    for (size_t i = 0; i < keys.size(); ++i) {
-      if (statuses[i].IsNotFound()) continue;
-      if (!statuses[i].ok()) return from_rocks(statuses[i], "read memory access stats");
-      SIGNET_ASSIGN_OR_RETURN(auto a, decode_access(values[i]));
-      accesses[*missing[i]] = a;
-    }
-    return Status::Ok();
-  };
   auto account = [&](const std::optional<MemoryRecord>& before, const std::optional<MemoryRecord>& after) {
     Contribution b = contribution(before), a = contribution(after);
     delta.total += a.total - b.total;
@@ -165,7 +138,7 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
       if (m.purged) {
         batch.Delete(time_key(m.created_at_us, m.id));
         *slot = std::nullopt;
-        accesses[m.id] = std::nullopt;
+        batch.Delete(access_key(m.id));
       } else {
         *slot = std::move(m);
       }
@@ -182,16 +155,13 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
     } else if (e.type == journal::EventType::MemoriesAccessed) {
       auto acc = engine::decode_memories_accessed(e.payload);
       if (!acc.ok()) return acc.status().WithContext("memories projection at seq " + std::to_string(e.seq));
-      // Counted without reading the rows: ids of memories that are gone
-      // leave stats that no row shows (a memory purged while its accesses
-      // waited to be flushed), which is cheaper than looking each one up.
-      SIGNET_TRY(load_accesses(acc->ids));
-      for (size_t i = 0; i < acc->ids.size(); ++i) {
-        auto& a = accesses[acc->ids[i]];
-        if (!a) continue;  // purged earlier in this batch
-        a->count += acc->counts[i];
-        a->last_us = std::max(a->last_us, e.ts_us);
-      }
+      // Merged into the stored counts (ViewsDb's counters), reading
+      // nothing: not the rows, not the counts. Ids of memories that are gone
+      // leave counts that no row shows (a memory purged while its accesses
+      // waited to be flushed); looking each one up would cost more.
+      for (size_t i = 0; i < acc->ids.size(); ++i)
+        batch.Merge(access_key(acc->ids[i]),
+                    ViewsDb::counter_operand(acc->counts[i], static_cast<uint64_t>(e.ts_us)));
     }
     cp = e.seq;
   }
@@ -200,10 +170,6 @@ Status MemoriesProjection::apply(std::span<const journal::Event> events) {
   for (const auto& [id, row] : rows) {
     if (row) batch.Put(row_key(id), encode_memory(*row));
     else batch.Delete(row_key(id));
-  }
-  for (const auto& [id, a] : accesses) {
-    if (a) batch.Put(access_key(id), access_value(*a));
-    else batch.Delete(access_key(id));
   }
   if (delta.total || delta.critical || delta.with_embeddings || delta.deleted) {
     SIGNET_ASSIGN_OR_RETURN(MemoryStats s, stats());

@@ -159,6 +159,8 @@ TEST_CASE("recall filters by type, tags, who, project, pinned, importance and ti
   CHECK(ids_of({{"type", "preference"}}) == std::set<std::string>{a, b, c});
   CHECK(ids_of({{"since", "2000-01-01T00:00:00Z"}, {"until", "2001-01-01T00:00:00Z"}}).empty());
   CHECK(ids_of({{"limit", 1}}).size() == 1);
+  // A large limit merges keyword and vector hits through an index: still one hit per memory.
+  CHECK(e.recall({{"query", "prefer code"}, {"limit", 100}})["results"].size() == 3);
   auto q = e.d->get("/api/memory/search?q=prefer%20code&who=bob");
   REQUIRE(q.status == 200);
   CHECK(q.json()["results"].size() == 1);
