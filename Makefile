@@ -15,7 +15,7 @@ DEPS := build-essential cmake pkg-config \
         librocksdb-dev libfaiss-dev libopenblas-dev libxapian-dev \
         libflatbuffers-dev flatbuffers-compiler libcpp-httplib-dev \
         nlohmann-json3-dev libyaml-cpp-dev libcurl4-openssl-dev libspdlog-dev \
-        catch2 libssl-dev
+        catch2 libssl-dev libjemalloc-dev
 FUZZ_DEPS := clang libclang-rt-14-dev
 
 .PHONY: all deps build run test test-asan soak fuzz bench clean
