@@ -250,6 +250,15 @@ class FtsProjection::Impl {
   // Shared by searches; exclusive while replace_files() swaps the directory.
   mutable std::shared_mutex files_mu_;
 
+  // Spelling decisions per word (fts::correct_word), for the index as of
+  // (epoch_, commits_) when they were made: questions repeat words, and each
+  // decision is two term lookups, sometimes a search of the spelling table.
+  std::string corrected_word(const Xapian::Database& db, const std::string& word, uint64_t epoch,
+                             uint64_t commits) const;
+  mutable std::mutex spelling_mu_;
+  mutable std::unordered_map<std::string, std::string> spelling_memo_;  // guarded by spelling_mu_
+  mutable uint64_t spelling_epoch_ = 0, spelling_commits_ = 0;          // guarded by spelling_mu_
+
   // The reader pool.
   mutable std::mutex pool_mu_;
   mutable std::condition_variable pool_cv_;            // a handle came back or was dropped
@@ -620,20 +629,48 @@ Status FtsProjection::Impl::with_reader(const std::function<void(Xapian::Databas
   }
 }
 
+std::string FtsProjection::Impl::corrected_word(const Xapian::Database& db, const std::string& word, uint64_t epoch,
+                                               uint64_t commits) const {
+  constexpr size_t kMemoWordsMax = 20000;
+  {
+    std::lock_guard<std::mutex> lock(spelling_mu_);
+    if (spelling_epoch_ != epoch || spelling_commits_ != commits) {
+      // Another revision: what was decided may no longer hold. A search that
+      // started before the newest commit never resets the memo backwards.
+      if (epoch < spelling_epoch_ || (epoch == spelling_epoch_ && commits < spelling_commits_))
+        return fts::correct_word(db, word);
+      spelling_memo_.clear();
+      spelling_epoch_ = epoch;
+      spelling_commits_ = commits;
+    }
+    auto it = spelling_memo_.find(word);
+    if (it != spelling_memo_.end()) return it->second;
+  }
+  std::string fixed = fts::correct_word(db, word);  // outside the lock: may search the spelling table
+  std::lock_guard<std::mutex> lock(spelling_mu_);
+  if (spelling_epoch_ == epoch && spelling_commits_ == commits) {
+    if (spelling_memo_.size() >= kMemoWordsMax) spelling_memo_.clear();
+    spelling_memo_.emplace(word, fixed);
+  }
+  return fixed;
+}
+
 Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) const {
   std::vector<FtsHit> hits;
   if (query.limit == 0) return hits;
-  if (fts::parse_text_query(query.text).query.empty()) return hits;  // no words: callers use filter_only()
   Xapian::Query filter = filter_query(query.filter);
   Xapian::doccount limit = static_cast<Xapian::doccount>(std::min<size_t>(query.limit, 1u << 30));
 
   fts::TextQuery text;
   std::vector<fts::WeightParts> parts;
+  // Read before the handle is opened, so the handle is at least this new.
+  const uint64_t epoch = epoch_.load(), commits = commits_.load();
   SIGNET_TRY(with_reader([&](Xapian::Database& db) {
     hits.clear();
     parts.clear();
     // Words this index has never seen are corrected against its own vocabulary.
-    text = fts::parse_text_query(fts::correct_spelling(db, query.text));
+    text = fts::parse_text_query(fts::correct_spelling(
+        query.text, [&](const std::string& word) { return corrected_word(db, word, epoch, commits); }));
     if (text.query.empty()) return;
     Xapian::Enquire enquire(db);
     enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, text.query, filter));

@@ -255,22 +255,27 @@ TextQuery parse_text_query(std::string_view text) {
   }
 }
 
-std::string correct_spelling(const Xapian::Database& db, std::string_view text) {
+std::string correct_word(const Xapian::Database& db, const std::string& word) {
+  thread_local const Xapian::Stem stem("english");  // per thread: Stem's reference count is not atomic
+  if (db.get_termfreq(word) != 0 || db.get_termfreq(stemmed_term(stem, word)) != 0) return word;
+  std::string suggestion = db.get_spelling_suggestion(word, 2);
+  return suggestion.empty() ? word : suggestion;
+}
+
+std::string correct_spelling(std::string_view text, const WordCorrector& correct) {
   try {
     std::string normalised = normalise_text(text);
     const Xapian::SimpleStopper& stopper = english_stopper();
-    Xapian::Stem stem("english");
     std::string out;
     out.reserve(normalised.size());
     std::string word;
     bool changed = false;
     auto flush = [&](bool wildcard) {
       if (word.empty()) return;
-      if (!wildcard && word.size() >= kSpellingWordBytesMin && word.size() <= kWordBytesMax && !stopper(word) &&
-          db.get_termfreq(word) == 0 && db.get_termfreq(stemmed_term(stem, word)) == 0) {
-        std::string suggestion = db.get_spelling_suggestion(word, 2);
-        if (!suggestion.empty()) {
-          out += suggestion;
+      if (!wildcard && word.size() >= kSpellingWordBytesMin && word.size() <= kWordBytesMax && !stopper(word)) {
+        std::string fixed = correct(word);
+        if (fixed != word) {
+          out += fixed;
           changed = true;
           word.clear();
           return;
@@ -297,6 +302,10 @@ std::string correct_spelling(const Xapian::Database& db, std::string_view text) 
   } catch (const std::exception&) {
     return std::string(text);
   }
+}
+
+std::string correct_spelling(const Xapian::Database& db, std::string_view text) {
+  return correct_spelling(text, [&](const std::string& word) { return correct_word(db, word); });
 }
 
 std::string describe_text_query(std::string_view text) {

@@ -868,6 +868,7 @@ TEST_CASE("eight threads search while the runner applies new events", "[fts][con
   runner.start();
   std::atomic<bool> writing{true};
   std::atomic<uint64_t> failures{0}, searches{0};
+  std::vector<std::string> errors;  // guarded by known_mu
   std::vector<std::vector<std::string>> seen(8);
 
   std::thread writer([&] {
@@ -899,6 +900,8 @@ TEST_CASE("eight threads search while the runner applies new events", "[fts][con
         auto listed = f.fts->filter_only(filter, 15);
         if (!hits.ok() || !listed.ok()) {
           failures++;
+          std::lock_guard<std::mutex> lock(known_mu);
+          errors.push_back((hits.ok() ? listed.status() : hits.status()).ToString());
           continue;
         }
         for (const auto& h : *hits) seen[t].push_back(h.id);
@@ -912,6 +915,7 @@ TEST_CASE("eight threads search while the runner applies new events", "[fts][con
   REQUIRE(runner.wait_for(f.journal->last_seq(), std::chrono::milliseconds(10000)));
   runner.stop();
 
+  for (const auto& e : errors) UNSCOPED_INFO(e);
   CHECK(failures.load() == 0);
   CHECK(searches.load() >= 8 * 25);
   for (const auto& ids : seen)
