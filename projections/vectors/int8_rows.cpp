@@ -11,7 +11,9 @@ namespace signet::projections {
 namespace {
 
 // Symmetric, per vector: the largest magnitude maps to 127 (never -128, so
-// the AVX2 kernel's sign trick below cannot overflow).
+// the AVX2 kernel's sign trick below cannot overflow). Rows are stored offset
+// by 128 as unsigned bytes, the operand order of VNNI's dpbusd; the sums are
+// corrected by 128 times the sum of the query's codes.
 float quantise_into(const float* v, size_t d, int8_t* out) {
   float max = 0;
   for (size_t i = 0; i < d; ++i) max = std::max(max, std::fabs(v[i]));
@@ -25,18 +27,19 @@ float quantise_into(const float* v, size_t d, int8_t* out) {
   return max / 127.0f;
 }
 
-int32_t dot_scalar(const int8_t* a, const int8_t* b, size_t n) {
+int32_t dot_scalar(const int8_t* q, const uint8_t* row, size_t n) {
   int32_t s = 0;
-  for (size_t i = 0; i < n; ++i) s += int32_t{a[i]} * int32_t{b[i]};
+  for (size_t i = 0; i < n; ++i) s += int32_t{q[i]} * (int32_t{row[i]} - 128);
   return s;
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2"))) inline __m256i dot32_avx2(__m256i q_abs, __m256i q, const int8_t* row, __m256i acc) {
-  // maddubs multiplies unsigned by signed bytes: |q| times x with q's sign.
-  // Both at most 127 in magnitude, so a pair of products fits in int16.
-  const __m256i x = _mm256_sign_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row)), q);
-  const __m256i pairs = _mm256_maddubs_epi16(q_abs, x);
+__attribute__((target("avx2"))) inline __m256i dot32_avx2(__m256i q_abs, __m256i q, const uint8_t* row, __m256i acc) {
+  // Back to signed codes, then maddubs (unsigned by signed bytes): |q| times
+  // x with q's sign. Both at most 127 in magnitude, so a pair fits in int16.
+  const __m256i x = _mm256_xor_si256(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(row)),
+                                     _mm256_set1_epi8(static_cast<char>(0x80)));
+  const __m256i pairs = _mm256_maddubs_epi16(q_abs, _mm256_sign_epi8(x, q));
   return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, _mm256_set1_epi16(1)));
 }
 
@@ -48,11 +51,11 @@ __attribute__((target("avx2"))) int32_t hsum_avx2(__m256i v) {
 }
 
 // Four rows per pass: each load of the query serves four independent sums.
-__attribute__((target("avx2"))) void scores_avx2(const int8_t* q, size_t stride, const int8_t* rows, size_t n,
+__attribute__((target("avx2"))) void scores_avx2(const int8_t* q, size_t stride, const uint8_t* rows, size_t n,
                                                  int32_t* out) {
   size_t r = 0;
   for (; r + 4 <= n; r += 4) {
-    const int8_t* x = rows + r * stride;
+    const uint8_t* x = rows + r * stride;
     __m256i a0 = _mm256_setzero_si256(), a1 = a0, a2 = a0, a3 = a0;
     for (size_t j = 0; j < stride; j += 32) {
       const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + j));
@@ -70,6 +73,37 @@ __attribute__((target("avx2"))) void scores_avx2(const int8_t* q, size_t stride,
   for (; r < n; ++r) out[r] = dot_scalar(q, rows + r * stride, stride);
 }
 
+// AVX-512 VNNI: one dpbusd multiplies 64 unsigned row bytes by 64 signed query
+// bytes and adds them in fours into int32 lanes, without saturating. The
+// result is offset by 128 * sum(q); the caller subtracts it.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) void scores_vnni(const int8_t* q, size_t stride,
+                                                                        const uint8_t* rows, size_t n,
+                                                                        int32_t* out, int32_t offset) {
+  size_t r = 0;
+  for (; r + 4 <= n; r += 4) {
+    const uint8_t* x = rows + r * stride;
+    __m512i a0 = _mm512_setzero_si512(), a1 = a0, a2 = a0, a3 = a0;
+    for (size_t j = 0; j < stride; j += 64) {
+      const __m512i qv = _mm512_loadu_si512(q + j);
+      a0 = _mm512_dpbusd_epi32(a0, _mm512_loadu_si512(x + j), qv);
+      a1 = _mm512_dpbusd_epi32(a1, _mm512_loadu_si512(x + stride + j), qv);
+      a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(x + 2 * stride + j), qv);
+      a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(x + 3 * stride + j), qv);
+    }
+    out[r] = _mm512_reduce_add_epi32(a0) - offset;
+    out[r + 1] = _mm512_reduce_add_epi32(a1) - offset;
+    out[r + 2] = _mm512_reduce_add_epi32(a2) - offset;
+    out[r + 3] = _mm512_reduce_add_epi32(a3) - offset;
+  }
+  for (; r < n; ++r) out[r] = dot_scalar(q, rows + r * stride, stride);
+}
+
+bool have_vnni() {
+  static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512vnni");
+  return yes;
+}
+
 bool have_avx2() {
   static const bool yes = __builtin_cpu_supports("avx2");
   return yes;
@@ -78,14 +112,18 @@ bool have_avx2() {
 
 }  // namespace
 
-Int8Rows::Int8Rows(size_t dims) : dims_(dims), stride_((dims + 31) / 32 * 32) {}
+Int8Rows::Int8Rows(size_t dims) : dims_(dims), stride_((dims + 63) / 64 * 64) {}
 
 void Int8Rows::append(const float* rows, size_t n) {
   const size_t first = size();
-  codes_.resize((first + n) * stride_, 0);
+  codes_.resize((first + n) * stride_, 128);  // padding: code 0
   scales_.resize(first + n);
-  for (size_t i = 0; i < n; ++i)
-    scales_[first + i] = quantise_into(rows + i * dims_, dims_, codes_.data() + (first + i) * stride_);
+  std::vector<int8_t> codes(dims_);
+  for (size_t i = 0; i < n; ++i) {
+    scales_[first + i] = quantise_into(rows + i * dims_, dims_, codes.data());
+    uint8_t* row = codes_.data() + (first + i) * stride_;
+    for (size_t j = 0; j < dims_; ++j) row[j] = static_cast<uint8_t>(codes[j] + 128);
+  }
 }
 
 void Int8Rows::clear() {
@@ -99,22 +137,42 @@ Int8Rows::Query Int8Rows::quantise(const float* q) const {
   Query out;
   out.codes.assign(stride_, 0);
   out.scale = quantise_into(q, dims_, out.codes.data());
+  int32_t sum = 0;
+  for (int8_t c : out.codes) sum += c;
+  out.offset = 128 * sum;
   return out;
 }
 
-void Int8Rows::scores(const Query& q, size_t first, size_t n, float* out) const {
+bool Int8Rows::cpu_has(Kernel k) {
+  switch (k) {
+    case Kernel::kBest:
+    case Kernel::kScalar: return true;
+#if defined(__x86_64__)
+    case Kernel::kVnni: return have_vnni();
+    case Kernel::kAvx2: return have_avx2();
+#else
+    case Kernel::kVnni:
+    case Kernel::kAvx2: return false;
+#endif
+  }
+  return false;
+}
+
+void Int8Rows::scores(const Query& q, size_t first, size_t n, float* out, Kernel kernel) const {
+  if (kernel == Kernel::kBest || !cpu_has(kernel))
+    kernel = cpu_has(Kernel::kVnni) ? Kernel::kVnni : cpu_has(Kernel::kAvx2) ? Kernel::kAvx2 : Kernel::kScalar;
   constexpr size_t kBlock = 256;
   int32_t sums[kBlock];
   for (size_t done = 0; done < n; done += kBlock) {
     const size_t rows = std::min(kBlock, n - done);
-    const int8_t* x = codes_.data() + (first + done) * stride_;
+    const uint8_t* x = codes_.data() + (first + done) * stride_;
+    switch (kernel) {
 #if defined(__x86_64__)
-    if (have_avx2()) {
-      scores_avx2(q.codes.data(), stride_, x, rows, sums);
-    } else
+      case Kernel::kVnni: scores_vnni(q.codes.data(), stride_, x, rows, sums, q.offset); break;
+      case Kernel::kAvx2: scores_avx2(q.codes.data(), stride_, x, rows, sums); break;
 #endif
-    {
-      for (size_t r = 0; r < rows; ++r) sums[r] = dot_scalar(q.codes.data(), x + r * stride_, stride_);
+      default:
+        for (size_t r = 0; r < rows; ++r) sums[r] = dot_scalar(q.codes.data(), x + r * stride_, stride_);
     }
     for (size_t r = 0; r < rows; ++r)
       out[done + r] = static_cast<float>(sums[r]) * q.scale * scales_[first + done + r];

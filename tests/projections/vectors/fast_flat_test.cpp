@@ -84,6 +84,17 @@ TEST_CASE("int8 codes score unit vectors within 1% of their inner product", "[pr
       INFO("d=" << d << " row " << i);
       REQUIRE(std::fabs(out[i] - reference(q.data(), rows.data() + i * d, d)) <= 0.01);
     }
+    // Every kernel this CPU runs gives the same integer sums, so the same scores.
+    using Kernel = signet::projections::Int8Rows::Kernel;
+    for (Kernel k : {Kernel::kVnni, Kernel::kAvx2, Kernel::kScalar}) {
+      if (!signet::projections::Int8Rows::cpu_has(k)) continue;
+      std::vector<float> by_kernel(n);
+      codes.scores(q8, 0, n, by_kernel.data(), k);
+      for (size_t i = 0; i < n; ++i) {
+        INFO("d=" << d << " row " << i << " kernel " << static_cast<int>(k));
+        REQUIRE(by_kernel[i] == out[i]);
+      }
+    }
     // A window in the middle scores the same rows.
     std::vector<float> window(7);
     codes.scores(q8, 150, 7, window.data());
