@@ -19,8 +19,13 @@ namespace signet::api {
 
 class AccessRecorder {
  public:
+  // ids_max: distinct ids that force a flush before the interval is up. At
+  // 4,096, eight recall clients on 10k memories filled it twelve times a
+  // second: twelve journal commits and 50k counter merges a second, and 1.3 ms
+  // on recall's p99. At 16,384 a store of up to about 16k memories flushes
+  // once a second, each memory at most once.
   explicit AccessRecorder(engine::Engine& engine, std::chrono::milliseconds flush_interval = std::chrono::seconds(1),
-                          size_t ids_max = 4096);
+                          size_t ids_max = 16384);
   ~AccessRecorder();  // flushes
   void record(const std::vector<std::string>& ids);
   void flush();
