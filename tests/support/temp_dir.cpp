@@ -14,6 +14,8 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // SIGNET_TEST_KEEP=1 keeps every test's directory (logs, workspaces) to look at.
+  if (const char* keep = std::getenv("SIGNET_TEST_KEEP"); keep && *keep == '1') return;
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
 }

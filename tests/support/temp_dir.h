@@ -1,4 +1,5 @@
-// A directory under $TMPDIR (or /tmp) removed when the object goes away.
+// A directory under $TMPDIR (or /tmp) removed when the object goes away,
+// unless SIGNET_TEST_KEEP=1.
 #pragma once
 
 #include <string>
