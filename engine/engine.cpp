@@ -160,12 +160,23 @@ std::mutex& Engine::stripe(std::string_view key) {
 
 Result<journal::Appended> Engine::append(journal::Commit commit, bool raises_read_barrier) {
   auto appended = journal_.append(std::move(commit));
-  if (appended.ok() && raises_read_barrier) {
-    uint64_t seq = appended->last_seq, seen = read_barrier_.load(std::memory_order_relaxed);
-    while (seen < seq && !read_barrier_.compare_exchange_weak(seen, seq, std::memory_order_acq_rel)) {
-    }
-  }
+  if (appended.ok() && raises_read_barrier) raise_read_barrier(appended->last_seq);
   return appended;
+}
+
+void Engine::raise_read_barrier(uint64_t seq) {
+  uint64_t seen = read_barrier_.load(std::memory_order_relaxed);
+  while (seen < seq && !read_barrier_.compare_exchange_weak(seen, seq, std::memory_order_acq_rel)) {
+  }
+}
+
+// A refusal names another memory (it holds the content): the caller may read
+// it next, and its commit may still be on its way back to its own writer.
+Status Engine::cover_holder(MutationOutcome& outcome, const std::string& holder_stream) {
+  outcome.duplicate_memory_id = std::string(memory_id_of_stream(holder_stream));
+  SIGNET_ASSIGN_OR_RETURN(auto other, get(outcome.duplicate_memory_id));
+  if (other) raise_read_barrier(other->last_seq);
+  return Status::Ok();
 }
 
 Status Engine::check_writable() const {
@@ -238,6 +249,10 @@ Result<RememberOutcome> Engine::remember(RememberCommand cmd) {
       if (!holder) continue;
       SIGNET_ASSIGN_OR_RETURN(auto existing, get(memory_id_of_stream(*holder)));
       if (existing && existing->active()) {
+        // Another request's commit, whose seq we answer with: it may not
+        // have raised the barrier yet (it is on its own thread), so a read
+        // of it right after this answer must still wait for it.
+        raise_read_barrier(existing->last_seq);
         RememberOutcome out;
         out.memory = std::move(*existing);
         out.deduped = true;
@@ -308,7 +323,7 @@ Result<MutationOutcome> Engine::modify(const ModifyCommand& cmd) {
         SIGNET_ASSIGN_OR_RETURN(auto holder, journal_.reservation(hash_key(h)));
         if (holder && *holder != memory_stream(m.id)) {
           d.outcome = refused(cmd.id, Refusal::kDuplicateContentHash, m.version);
-          d.outcome.duplicate_memory_id = std::string(memory_id_of_stream(*holder));
+          SIGNET_TRY(cover_holder(d.outcome, *holder));
           return d;
         }
       }
@@ -413,7 +428,7 @@ Result<MutationOutcome> Engine::recover(const RecoverCommand& cmd) {
     SIGNET_ASSIGN_OR_RETURN(auto holder, journal_.reservation(hash_key(m.content_hash)));
     if (holder && *holder != memory_stream(m.id)) {
       d.outcome = refused(cmd.id, Refusal::kDuplicateContentHash, m.version);
-      d.outcome.duplicate_memory_id = std::string(memory_id_of_stream(*holder));
+      SIGNET_TRY(cover_holder(d.outcome, *holder));
       return d;
     }
     d.outcome.id = cmd.id;

@@ -225,6 +225,8 @@ class Engine {
   Status check_writable() const;
   // Every commit goes through here; all but access statistics raise the read barrier.
   Result<journal::Appended> append(journal::Commit commit, bool raises_read_barrier = true);
+  void raise_read_barrier(uint64_t seq);
+  Status cover_holder(MutationOutcome& outcome, const std::string& holder_stream);
   std::string sign_candidates(std::vector<std::string> ids, int64_t expires_us) const;
 
   // Commands on the same memory (or the same content) take turns: without this,

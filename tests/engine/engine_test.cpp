@@ -528,3 +528,30 @@ TEST_CASE("the read barrier follows acknowledged writes, not access statistics",
   Engine again(*f.journal, EngineOptions{});
   CHECK(again.read_barrier() == f.journal->last_seq());
 }
+
+TEST_CASE("an answer that names another request's commit raises the read barrier to it", "[engine][read-barrier]") {
+  // Two engines on one journal stand for two requests: what one commits, the
+  // other has not yet counted when it answers with it.
+  Fixture f;
+  Engine other(*f.journal, EngineOptions{.clock = &f.clock});
+  Engine third(*f.journal, EngineOptions{.clock = &f.clock});
+  auto mine = f.remember("the same words");
+  CHECK(other.read_barrier() < mine.seq);
+  RememberCommand again;
+  again.content = "the same words";
+  again.ctx = operator_ctx();
+  auto deduped = other.remember(again);
+  REQUIRE(deduped.ok());
+  REQUIRE(deduped->deduped);
+  CHECK(other.read_barrier() >= deduped->memory.last_seq);
+
+  // A refusal naming the memory that holds the content.
+  auto second = f.remember("different words");
+  auto moved = patch(second.memory.id);
+  moved.content = "the same words";
+  auto refused = third.modify(moved);
+  REQUIRE(refused.ok());
+  REQUIRE(refused->refusal);
+  CHECK(refused->duplicate_memory_id == mine.memory.id);
+  CHECK(third.read_barrier() >= mine.memory.last_seq);
+}
