@@ -170,12 +170,12 @@ class Daemon::Impl {
     services.memories_runner->wait_for(journal->last_seq(), std::chrono::seconds(30));
     std::vector<std::string> ids;
     Status st = services.memories->scan_rows([&](std::string_view key, std::string_view value) {
-      if (key.substr(0, 2) != "r/") return true;
+      if (key.substr(0, 2) != "r/") return false;  // past the rows
       auto m = engine::decode_memory(value);
       if (m.ok() && m->active() && !(m->embedding_model == model && m->embedding_hash == m->content_hash))
         ids.push_back(m->id);
       return ids.size() < max;
-    });
+    }, "r/");
     if (!st.ok()) return st;
     return ids;
   }

@@ -53,13 +53,13 @@ Result<SweepReport> RetentionSweeper::sweep(const std::string& request_id) {
     if (stop_) return Status::Unavailable("the daemon is stopping");
     std::vector<std::string> due;
     Status st = services_.memories->scan_rows([&](std::string_view key, std::string_view value) {
-      if (key.substr(0, 2) != "r/") return key < "r/";
+      if (key.substr(0, 2) != "r/") return false;  // past the rows
       ++report.examined;
       auto m = engine::decode_memory(value);
       if (m.ok() && m->deleted && !m->purged && m->deleted_at_us < report.cutoff_us && !refused.contains(m->id))
         due.push_back(m->id);
       return due.size() < kIdsPerPass;
-    });
+    }, "r/");
     SIGNET_TRY(st);
     for (const auto& id : due) {
       if (stop_) return Status::Unavailable("the daemon is stopping");

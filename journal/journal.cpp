@@ -510,7 +510,7 @@ Result<std::vector<Event>> Journal::read(uint64_t from_seq, size_t count_max, si
   uint64_t last = impl_->last_seq.load();
   if (from_seq > last || count_max == 0) return out;
   uint64_t end = from_seq + std::min<uint64_t>(count_max, last - from_seq + 1);  // exclusive
-  out.reserve(static_cast<size_t>(end - from_seq));
+  out.reserve(std::min<size_t>(static_cast<size_t>(end - from_seq), 1024));  // bytes_max may stop it early
   rocksdb::ReadOptions ro;
   std::string upper = encode_u64_be(end);
   rocksdb::Slice upper_slice(upper);

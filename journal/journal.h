@@ -89,8 +89,9 @@ class Journal {
   // kCorruption names the first bad seq; a record is never skipped.
   Result<std::vector<Event>> read(uint64_t from_seq, size_t count_max, size_t bytes_max = SIZE_MAX) const;
   // A bytes_max for readers that tail or replay the journal: an access-count
-  // event holds up to 4,096 ids, and 2,048 of them read at once (catching up
-  // after a busy hour of recalls) took 140 MB that the allocator then kept.
+  // event holds thousands of ids (up to 16,384), and 2,048 such events read at
+  // once (catching up after a busy hour of recalls) took 140 MB that the
+  // allocator then kept.
   static constexpr size_t kReadBatchBytes = 4u << 20;
   Result<Event> read_one(uint64_t seq) const;
   // A stream's events from `from_version`, in order.

@@ -327,10 +327,11 @@ Result<std::vector<std::string>> MemoriesProjection::distinct_who() const {
   return out;
 }
 
-Status MemoriesProjection::scan_rows(const std::function<bool(std::string_view, std::string_view)>& fn) const {
+Status MemoriesProjection::scan_rows(const std::function<bool(std::string_view, std::string_view)>& fn,
+                                     std::string_view from) const {
   std::string prefix = ns_ + "/";
   std::unique_ptr<rocksdb::Iterator> it(views_->db()->NewIterator(rocksdb::ReadOptions()));
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+  for (it->Seek(prefix + std::string(from)); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     std::string_view key(it->key().data() + prefix.size(), it->key().size() - prefix.size());
     if (!fn(key, std::string_view(it->value().data(), it->value().size()))) break;
   }

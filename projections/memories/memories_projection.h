@@ -52,8 +52,11 @@ class MemoriesProjection final : public Projection {
   Result<std::vector<engine::MemoryRecord>> list(const MemoryFilter& filter, size_t offset, size_t limit) const;
   Result<MemoryStats> stats() const;
   Result<std::vector<std::string>> distinct_who() const;
-  // Every row in key order (for comparisons and exports); `fn` returns false to stop.
-  Status scan_rows(const std::function<bool(std::string_view key, std::string_view value)>& fn) const;
+  // Every key of the namespace in order, from `from` on (e.g. "r/": the rows
+  // only, past the access counts), as (key less the namespace, value); `fn`
+  // returns false to stop. For comparisons, exports and sweeps.
+  Status scan_rows(const std::function<bool(std::string_view key, std::string_view value)>& fn,
+                   std::string_view from = {}) const;
 
  private:
   MemoriesProjection(std::shared_ptr<ViewsDb> views, std::string ns) : views_(std::move(views)), ns_(std::move(ns)) {}

@@ -228,7 +228,7 @@ TEST_CASE("access counts add up apart from the row, and go with a purge", "[proj
 
   // A purge takes the stats with the row.
   REQUIRE(f.engine->forget({a, "test", true, std::nullopt, f.ctx()}).ok());
-  engine::PurgeCommand purge{a, "test", f.ctx()};
+  engine::PurgeCommand purge{a, "test", f.ctx(), std::nullopt};
   REQUIRE(f.engine->purge(purge).ok());
   f.catch_up();
   CHECK_FALSE(*f.memories->get(a));
