@@ -37,6 +37,22 @@ const Xapian::SimpleStopper& english_stopper() {
   return stopper;
 }
 
+// The terms a stopword becomes in a parsed query: as typed, and stemmed.
+bool is_stop_term(const std::string& term) {
+  static const std::set<std::string> terms = [] {
+    std::set<std::string> out;
+    Xapian::Stem stem("english");
+    for (const char* w : kEnglishStopwords) {
+      out.insert(w);
+      std::string stemmed = "Z";  // appended, not "Z" + ...: GCC 12 warns falsely (-Wrestrict) on that
+      stemmed += stem(w);
+      out.insert(std::move(stemmed));
+    }
+    return out;
+  }();
+  return terms.count(term) > 0;
+}
+
 // TermGenerator skips longer words (its default max_word_length), so a longer
 // query word can never match.
 constexpr size_t kWordBytesMax = 64;
@@ -171,9 +187,18 @@ Xapian::Query refine(const Xapian::Query& q) {
       return loose.empty() ? q : Q(Q::OP_OR, q, loose);
     }
     case Q::OP_OR: {
+      // Xapian's parser keeps stopwords in a query that has a phrase in it
+      // ("where are the coral-narwhal backups"): "the" then matched 72% of
+      // a 1M store, counted as a matched word, and cost most of the match.
+      // Dropped here, unless nothing else is left.
       std::vector<Q> subs;
       std::set<std::string> leaf_terms;
+      size_t stopped = 0;
       auto add_leaf = [&](const std::string& term) {
+        if (is_stop_term(term)) {
+          ++stopped;
+          return;
+        }
         if (leaf_terms.insert(term).second) subs.emplace_back(term);
       };
       for (size_t i = 0; i < q.get_num_subqueries(); ++i) {
@@ -188,6 +213,7 @@ Xapian::Query refine(const Xapian::Query& q) {
           subs.push_back(refine(sub));
         }
       }
+      if (subs.empty() && stopped > 0) return q;  // nothing but stopwords: search for them
       if (subs.size() == 1) return subs[0];
       return Q(Q::OP_OR, subs.begin(), subs.end());
     }
@@ -306,6 +332,23 @@ std::string correct_spelling(std::string_view text, const WordCorrector& correct
 
 std::string correct_spelling(const Xapian::Database& db, std::string_view text) {
   return correct_spelling(text, [&](const std::string& word) { return correct_word(db, word); });
+}
+
+Xapian::Query demote_common_terms(const Xapian::Query& q, const Xapian::Database& db,
+                                  Xapian::doccount common_docs_min) {
+  if (q.get_type() != Xapian::Query::OP_OR) return q;
+  std::vector<Xapian::Query> rare, common;
+  for (size_t i = 0; i < q.get_num_subqueries(); ++i) {
+    Xapian::Query sub = q.get_subquery(i);
+    bool is_common = sub.get_type() == Xapian::Query::LEAF_TERM && sub.get_terms_begin() != sub.get_terms_end() &&
+                     db.get_termfreq(*sub.get_terms_begin()) > common_docs_min;
+    (is_common ? common : rare).push_back(std::move(sub));
+  }
+  if (rare.empty() || common.empty()) return q;
+  auto either = [](std::vector<Xapian::Query>& qs) {
+    return qs.size() == 1 ? qs[0] : Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
+  };
+  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, either(rare), either(common));
 }
 
 std::string describe_text_query(std::string_view text) {
