@@ -84,11 +84,6 @@ constexpr Xapian::termpos kTagPositionGap = 100;
 // memories here) up to this size, so ~1 s at most; above, only cheap probes.
 constexpr uintmax_t kVerifyOnOpenBytesMax = 32ull << 20;
 
-// Above this many documents, query words in more than 1 in kCommonTermShare
-// of them are optional (fts::demote_common_terms): below it matching is
-// cheap anyway.
-constexpr Xapian::doccount kDemoteCommonTermsDocsMin = 50000;
-constexpr Xapian::doccount kCommonTermShare = 50;
 // A search retries this often when the writer recycled blocks under it.
 constexpr int kModifiedRetriesMax = 8;
 // A search waits this long for a pooled handle, then opens its own.
@@ -677,13 +672,8 @@ Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) c
     text = fts::parse_text_query(fts::correct_spelling(
         query.text, [&](const std::string& word) { return corrected_word(db, word, epoch, commits); }));
     if (text.query.empty()) return;
-    Xapian::Query matched = text.query;
-    // Common words optional in a large index: matching a query with "user"
-    // against 1M memories otherwise walks the postings of a third of them.
-    const Xapian::doccount docs = db.get_doccount();
-    if (docs >= kDemoteCommonTermsDocsMin) matched = fts::demote_common_terms(matched, db, docs / kCommonTermShare);
     Xapian::Enquire enquire(db);
-    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, matched, filter));
+    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, text.query, filter));
     enquire.set_weighting_scheme(fts::CoordinatedBm25Weight());
     Xapian::MSet mset = enquire.get_mset(0, limit);
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {

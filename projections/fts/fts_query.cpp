@@ -334,23 +334,6 @@ std::string correct_spelling(const Xapian::Database& db, std::string_view text) 
   return correct_spelling(text, [&](const std::string& word) { return correct_word(db, word); });
 }
 
-Xapian::Query demote_common_terms(const Xapian::Query& q, const Xapian::Database& db,
-                                  Xapian::doccount common_docs_min) {
-  if (q.get_type() != Xapian::Query::OP_OR) return q;
-  std::vector<Xapian::Query> rare, common;
-  for (size_t i = 0; i < q.get_num_subqueries(); ++i) {
-    Xapian::Query sub = q.get_subquery(i);
-    bool is_common = sub.get_type() == Xapian::Query::LEAF_TERM && sub.get_terms_begin() != sub.get_terms_end() &&
-                     db.get_termfreq(*sub.get_terms_begin()) > common_docs_min;
-    (is_common ? common : rare).push_back(std::move(sub));
-  }
-  if (rare.empty() || common.empty()) return q;
-  auto either = [](std::vector<Xapian::Query>& qs) {
-    return qs.size() == 1 ? qs[0] : Xapian::Query(Xapian::Query::OP_OR, qs.begin(), qs.end());
-  };
-  return Xapian::Query(Xapian::Query::OP_AND_MAYBE, either(rare), either(common));
-}
-
 std::string describe_text_query(std::string_view text) {
   try {
     TextQuery q = parse_text_query(text);

@@ -52,14 +52,6 @@ std::string correct_spelling(std::string_view text, const WordCorrector& correct
 // One candidate word: itself if the index has it or its stem, else the
 // closest spelling within two edits, else itself. May throw Xapian::Error.
 std::string correct_word(const Xapian::Database& db, const std::string& word);
-// In a large index a query's most common words cost the most to match (their
-// postings are a good part of the index) and tell the least. When `q` is an
-// OR with at least one term in at most `common_docs_min` documents, its terms
-// in more become optional: (OR of the rest) AND_MAYBE (OR of them). They
-// still count and weigh wherever they match, but a document must match one of
-// the rarer words to be a candidate at all. Anything else is returned as is.
-Xapian::Query demote_common_terms(const Xapian::Query& q, const Xapian::Database& db,
-                                  Xapian::doccount common_docs_min);
 // The plain OR of the (stemmed, stopped) words of `text`; the parser's fallback.
 TextQuery plain_text_query(std::string_view text);
 // parse_text_query(text) as a string (Xapian's description, plus the term

@@ -994,30 +994,3 @@ TEST_CASE("stopwords the parser keeps beside a phrase are dropped, unless they a
   CHECK(describe_text_query("the who").find("Zthe") != std::string::npos);   // nothing else to search for
   CHECK(describe_text_query("+the vim").find("Zthe") != std::string::npos);  // asked for explicitly
 }
-
-TEST_CASE("common words become optional only beside a rarer one", "[fts][query]") {
-  Xapian::WritableDatabase db(std::string(), Xapian::DB_BACKEND_INMEMORY);
-  for (int i = 0; i < 10; ++i) {
-    Xapian::Document d;
-    d.add_term("Zcommon");
-    if (i == 0) d.add_term("Zrare");
-    db.add_document(d);
-  }
-  using Q = Xapian::Query;
-  Q both(Q::OP_OR, Q("Zcommon"), Q("Zrare"));
-  Q demoted = fts::demote_common_terms(both, db, 5);
-  CHECK(demoted.get_type() == Q::OP_AND_MAYBE);
-  CHECK(demoted.get_description() == "Query((Zrare AND_MAYBE Zcommon))");
-  // Every word common, or every word rare, or not an OR: unchanged.
-  CHECK(fts::demote_common_terms(both, db, 0).get_description() == both.get_description());
-  CHECK(fts::demote_common_terms(both, db, 100).get_description() == both.get_description());
-  Q all(Q::OP_AND, Q("Zcommon"), Q("Zrare"));
-  CHECK(fts::demote_common_terms(all, db, 5).get_description() == all.get_description());
-  // The matches keep their weights where the common word is there too.
-  Xapian::Enquire e(db);
-  e.set_query(demoted);
-  e.set_weighting_scheme(fts::CoordinatedBm25Weight());
-  auto mset = e.get_mset(0, 10);
-  REQUIRE(mset.size() == 1);
-  CHECK(fts::split_weight(mset.begin().get_weight()).matched_terms == 2);
-}
