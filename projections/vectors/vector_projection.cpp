@@ -186,7 +186,7 @@ class VectorProjection::Impl {
   const float* vector_at(uint32_t entry) const;
   void flush_pending();
   double passing_share(const EntrySelector& sel) const;
-  std::vector<Hit> index_search(const float* q, size_t k, EntrySelector& sel) const;
+  std::vector<Hit> index_search(const float* q, size_t k, EntrySelector* sel) const;  // sel may be null
   std::vector<Hit> exact_scan(const float* q, size_t k, const EntrySelector& sel) const;
   std::vector<Hit> quantised_scan(const float* q, size_t k, const EntrySelector& sel) const;
   // A flat index's vectors as int8 codes, row for row (empty under HNSW);
@@ -559,19 +559,19 @@ double VectorProjection::Impl::passing_share(const EntrySelector& sel) const {
   return static_cast<double>(passing) / static_cast<double>(samples);
 }
 
-std::vector<Hit> VectorProjection::Impl::index_search(const float* q, size_t k, EntrySelector& sel) const {
+std::vector<Hit> VectorProjection::Impl::index_search(const float* q, size_t k, EntrySelector* sel) const {
   std::vector<float> scores(k);
   std::vector<idx_t> labels(k);
   if (hnsw_) {
     // IndexHNSW::search also adds to FAISS's global hnsw_stats without a lock:
     // concurrent searches race on those counters, which nothing here reads.
     faiss::SearchParametersHNSW params;
-    params.sel = &sel;
+    params.sel = sel;
     params.efSearch = options_.hnsw_ef_search;  // ignored by 1.7.3 (the member is used); honoured by later FAISS
     state_.index->search(1, q, static_cast<idx_t>(k), scores.data(), labels.data(), &params);
   } else {
     faiss::SearchParameters params;
-    params.sel = &sel;
+    params.sel = sel;
     state_.index->search(1, q, static_cast<idx_t>(k), scores.data(), labels.data(), &params);
   }
   std::vector<Hit> hits;
@@ -697,8 +697,21 @@ Result<std::vector<VectorHit>> VectorProjection::Impl::search(const std::vector<
       hits = exact_scan(q.data(), k, sel);  // flat: a scan, with our kernel and the filter inline
     } else if (passing_share(sel) < kHnswSelectivityMin) {
       hits = exact_scan(q.data(), k, sel);
+    } else if (!sel.narrows()) {
+      // No filter: nearly every entry passes, and FAISS asking the selector
+      // at every node it visits was a tenth of a search at 1M. Twice k
+      // without it, then only those asked; with the selector if too few pass.
+      hits = index_search(q.data(), std::min(2 * k, state_.entries.size()), nullptr);
+      hits.erase(std::remove_if(hits.begin(), hits.end(), [&](const Hit& h) { return !sel.is_member(h.entry); }),
+                 hits.end());
+      if (hits.size() >= k) {
+        hits.resize(k);
+      } else {
+        hits = index_search(q.data(), k, &sel);
+        if (hits.size() < k) hits = exact_scan(q.data(), k, sel);
+      }
     } else {
-      hits = index_search(q.data(), k, sel);
+      hits = index_search(q.data(), k, &sel);
       if (hits.size() < k) hits = exact_scan(q.data(), k, sel);
     }
   } catch (const std::exception& e) {
