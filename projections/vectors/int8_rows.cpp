@@ -73,6 +73,16 @@ __attribute__((target("avx2"))) void scores_avx2(const int8_t* q, size_t stride,
   for (; r < n; ++r) out[r] = dot_scalar(q, rows + r * stride, stride);
 }
 
+// Through memory rather than _mm512_reduce_add_epi32, whose GCC 12 header
+// warns (-Wmaybe-uninitialized) on every use.
+__attribute__((target("avx512f"))) int32_t hsum_512(__m512i v) {
+  alignas(64) int32_t lanes[16];
+  _mm512_store_si512(lanes, v);
+  int32_t sum = 0;
+  for (int32_t x : lanes) sum += x;
+  return sum;
+}
+
 // AVX-512 VNNI: one dpbusd multiplies 64 unsigned row bytes by 64 signed query
 // bytes and adds them in fours into int32 lanes, without saturating. The
 // result is offset by 128 * sum(q); the caller subtracts it.
@@ -90,10 +100,10 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void scores_vnni(const in
       a2 = _mm512_dpbusd_epi32(a2, _mm512_loadu_si512(x + 2 * stride + j), qv);
       a3 = _mm512_dpbusd_epi32(a3, _mm512_loadu_si512(x + 3 * stride + j), qv);
     }
-    out[r] = _mm512_reduce_add_epi32(a0) - offset;
-    out[r + 1] = _mm512_reduce_add_epi32(a1) - offset;
-    out[r + 2] = _mm512_reduce_add_epi32(a2) - offset;
-    out[r + 3] = _mm512_reduce_add_epi32(a3) - offset;
+    out[r] = hsum_512(a0) - offset;
+    out[r + 1] = hsum_512(a1) - offset;
+    out[r + 2] = hsum_512(a2) - offset;
+    out[r + 3] = hsum_512(a3) - offset;
   }
   for (; r < n; ++r) out[r] = dot_scalar(q, rows + r * stride, stride);
 }
