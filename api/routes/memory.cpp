@@ -97,9 +97,15 @@ Response remember(const Request& req, Services& s) {
   j["pinned"] = m.pinned;
   j["importance"] = m.importance;
   j["content"] = m.content;
-  // A deduped answer is the existing memory, whose vector lives on its own stream.
-  j["embedded"] = r->embedded || m.has_current_embedding() ||
-                  (r->deduped && s.vectors && s.vectors->vector_of(m.id).has_value());
+  // A deduped answer is the existing memory, whose vector lives on its own
+  // stream: asked of the vector index once it has applied what was written
+  // before this request (bounded, like any read).
+  bool embedded = r->embedded || m.has_current_embedding();
+  if (!embedded && r->deduped && s.vectors) {
+    s.wait_for(s.vectors_runner, req);
+    embedded = s.vectors->vector_of(m.id).has_value();
+  }
+  j["embedded"] = embedded;
   j["deduped"] = r->deduped;
   j["version"] = m.version;
   j["created_at"] = time_json(m.created_at_us);
