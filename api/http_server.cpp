@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "api/http.h"
+#include "api/json_writer.h"
 #include "engine/uuid.h"
 #include "journal/log.h"
 #include "journal/utf8.h"
@@ -57,42 +58,6 @@ std::optional<std::string> non_utf8_part(const httplib::Request& r) {
   for (const char* h : {"x-signet-actor", "x-signet-session-id"})
     if (!valid_utf8(r.get_header_value(h))) return std::string("header '") + h + "' is not valid UTF-8";
   return std::nullopt;
-}
-
-// Also when `s` is not UTF-8: an invalid byte becomes U+FFFD, so the error
-// body is always JSON.
-std::string json_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 8);
-  for (size_t i = 0; i < s.size(); ++i) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = utf8_sequence_length(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-      } else {
-        out.append(s.substr(i, n));
-        i += n - 1;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
-        } else {
-          out.push_back(static_cast<char>(c));
-        }
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -155,8 +120,11 @@ Response Response::json(int status, std::string body) {
   return r;
 }
 
+// JsonWriter: a message that is not UTF-8 still gives a JSON body (U+FFFD).
 Response Response::error(int status, std::string_view message) {
-  return json(status, "{\"error\":\"" + json_escape(message) + "\"}");
+  JsonWriter w;
+  w.begin_object().key("error").string(message).end_object();
+  return json(status, w.take());
 }
 
 void Router::add(Method method, std::string pattern, Permission permission, Handler handler) {

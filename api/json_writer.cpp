@@ -109,7 +109,8 @@ JsonWriter& JsonWriter::number(double v) {
   return *this;
 }
 
-JsonWriter& JsonWriter::number(int64_t v) {
+template <typename Int>
+JsonWriter& JsonWriter::integer(Int v) {
   before_value();
   char buf[24];
   auto r = std::to_chars(buf, buf + sizeof(buf), v);
@@ -117,13 +118,8 @@ JsonWriter& JsonWriter::number(int64_t v) {
   return *this;
 }
 
-JsonWriter& JsonWriter::number(uint64_t v) {
-  before_value();
-  char buf[24];
-  auto r = std::to_chars(buf, buf + sizeof(buf), v);
-  out_.append(buf, r.ptr);
-  return *this;
-}
+JsonWriter& JsonWriter::number(int64_t v) { return integer(v); }
+JsonWriter& JsonWriter::number(uint64_t v) { return integer(v); }
 
 JsonWriter& JsonWriter::boolean(bool v) {
   before_value();

@@ -1,5 +1,5 @@
 // JSON text written straight into a string, for responses on the hot path
-// (recall). Building an nlohmann::json tree first costs a map node and a copy
+// (recall) and for error bodies. Building an nlohmann::json tree first costs a map node and a copy
 // of every field, then a walk to print it: 7% of a recall's CPU at 10k
 // memories. Output is compact, keys in the order written. Strings that are
 // not valid UTF-8 get U+FFFD for each bad byte; numbers that are not finite
@@ -36,6 +36,8 @@ class JsonWriter {
  private:
   void before_value();
   void write_string(std::string_view s);
+  template <typename Int>
+  JsonWriter& integer(Int v);
   std::string out_;
   std::vector<bool> has_items_;  // per open object or array
   bool after_key_ = false;

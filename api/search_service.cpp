@@ -112,11 +112,8 @@ Result<std::vector<RecallHit>> SearchService::load(const Sources& src, std::vect
       engine::MemoryRecord& row = rows[r++];
       if (!filter.matches(row)) continue;
       RecallHit hit;
+      static_cast<HitScore&>(hit) = hits[i];
       hit.memory = std::move(row);
-      hit.score = hits[i].score;
-      hit.keyword_score = hits[i].keyword_score;
-      hit.vector_score = hits[i].vector_score;
-      hit.source = hits[i].source;
       out.push_back(std::move(hit));
     }
     next = end;
@@ -216,7 +213,7 @@ Result<RecallResult> SearchService::keyword(const std::string& text, const proje
   fq.limit = limit;
   SIGNET_ASSIGN_OR_RETURN(auto hits, s_.fts->search(fq));
   std::vector<Candidate> found;
-  for (const auto& h : hits) found.push_back({h.id, h.score, h.score, std::nullopt, HitSource::kKeyword});
+  for (const auto& h : hits) found.push_back({{h.score, h.score, std::nullopt, HitSource::kKeyword}, h.id});
   SIGNET_ASSIGN_OR_RETURN(out.hits, load(sources(nullptr), std::move(found), limit, 0.0, filter));
   return out;
 }
@@ -237,7 +234,7 @@ Result<RecallResult> SearchService::similar(const std::string& id, size_t k, con
   for (const auto& h : hits) {
     if (h.id == id) continue;
     double score = std::max(0.0, static_cast<double>(h.score));  // as recall: opposite directions are no match
-    found.push_back({h.id, score, std::nullopt, score, HitSource::kVector});
+    found.push_back({{score, std::nullopt, score, HitSource::kVector}, h.id});
   }
   out.vector_used = true;
   SIGNET_ASSIGN_OR_RETURN(out.hits, load(sources(nullptr), std::move(found), k, -1.0, filter));

@@ -45,12 +45,16 @@ struct RecallQuery {
   const AsOfView* as_of = nullptr;
 };
 
-struct RecallHit {
-  engine::MemoryRecord memory;
+// How a hit scored: the blend, each index's own score, where it came from.
+struct HitScore {
   double score = 0;
   std::optional<double> keyword_score;
   std::optional<double> vector_score;
   HitSource source = HitSource::kKeyword;
+};
+
+struct RecallHit : HitScore {
+  engine::MemoryRecord memory;
 };
 
 struct RecallResult {
@@ -87,12 +91,8 @@ class SearchService {
   Sources sources(const AsOfView* as_of) const;
   bool wait_projections(const Request& req) const;
   // A hit before its row is read: small, so ranking moves little.
-  struct Candidate {
+  struct Candidate : HitScore {
     std::string id;
-    double score = 0;
-    std::optional<double> keyword_score;
-    std::optional<double> vector_score;
-    HitSource source = HitSource::kKeyword;
   };
   Result<std::vector<RecallHit>> load(const Sources& src, std::vector<Candidate> hits, size_t limit,
                                       double min_score, const projections::MemoryFilter& filter) const;
