@@ -145,6 +145,44 @@ class EntrySelector final : public faiss::IDSelector {
   const CompiledFilter& filter_;
 };
 
+// The `count` best of n entries, best first, scored a block at a time by
+// score_block(start, rows, out), keeping a bounded heap. `ask`, when given,
+// is asked only about an entry that would enter the heap: asking costs a
+// pointer chase into the memory table, more than a score, and in a pass over
+// n entries in no particular order only about count·ln(n/count) of them beat
+// the count-th best so far. Most rows lose to the worst kept, so each is
+// compared first with a float in a register rather than with the heap's top.
+template <typename ScoreBlock>
+std::vector<Hit> best_scored(size_t n, size_t count, const EntrySelector* ask, ScoreBlock&& score_block) {
+  std::vector<Hit> kept;
+  if (count == 0) return kept;
+  kept.reserve(count + 1);
+  // With "less" meaning better, the heap's top is the worst hit kept.
+  auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
+  constexpr size_t kBlock = 256;  // scores of a block stay in L1
+  float scores[kBlock];
+  for (size_t start = 0; start < n; start += kBlock) {
+    const size_t rows = std::min(kBlock, n - start);
+    score_block(start, rows, scores);
+    float bar = kept.size() == count ? kept.front().score : -std::numeric_limits<float>::infinity();
+    for (size_t j = 0; j < rows; ++j) {
+      if (scores[j] < bar) continue;
+      const Hit h{scores[j], static_cast<idx_t>(start + j)};
+      if (kept.size() == count && !better(h, kept.front())) continue;
+      if (ask && !ask->is_member(h.entry)) continue;
+      kept.push_back(h);
+      std::push_heap(kept.begin(), kept.end(), less);
+      if (kept.size() > count) {
+        std::pop_heap(kept.begin(), kept.end(), less);
+        kept.pop_back();
+      }
+      if (kept.size() == count) bar = kept.front().score;
+    }
+  }
+  std::sort_heap(kept.begin(), kept.end(), less);  // best first
+  return kept;
+}
+
 }  // namespace
 
 class VectorProjection::Impl {
@@ -580,45 +618,18 @@ std::vector<Hit> VectorProjection::Impl::index_search(const float* q, size_t k, 
   return hits;
 }
 
-// One pass over the stored vectors, which are contiguous, keeping the k best
-// members in a bounded heap. The selector is asked only about an entry that
-// would enter the heap: asking costs a pointer chase into the memory table,
-// more than an inner product, and in a pass over n entries in no particular
-// order only about k·ln(n/k) of them beat the k-th best so far. A selective
-// filter asks more often; that is the price of being exact.
+// One pass over the stored vectors, which are contiguous (best_scored), or
+// over their int8 codes when there are enough of them. A selective filter
+// asks the selector more often; that is the price of being exact.
 std::vector<Hit> VectorProjection::Impl::exact_scan(const float* q, size_t k, const EntrySelector& sel) const {
-  std::vector<Hit> kept;
-  if (k == 0) return kept;
+  if (k == 0) return {};
   if (quantised_.size() == state_.entries.size() && std::max(k * kRescorePerHit, kRescoreMin) < quantised_.size())
     return quantised_scan(q, k, sel);
   const size_t d = options_.dims;
-  const size_t n = state_.entries.size();
   const float* xb = stored_vectors();
-  kept.reserve(k + 1);
-  // With "less" meaning better, the heap's top is the worst hit kept.
-  auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
-  constexpr size_t kBlock = 256;  // scores of a block stay in L1
-  float scores[kBlock];
-  for (size_t start = 0; start < n; start += kBlock) {
-    const size_t rows = std::min(kBlock, n - start);
-    dot_rows(q, xb + start * d, rows, d, scores);
-    float bar = kept.size() == k ? kept.front().score : -std::numeric_limits<float>::infinity();
-    for (size_t j = 0; j < rows; ++j) {
-      if (scores[j] < bar) continue;
-      const Hit h{scores[j], static_cast<idx_t>(start + j)};
-      if (kept.size() == k && !better(h, kept.front())) continue;
-      if (!sel.is_member(h.entry)) continue;
-      kept.push_back(h);
-      std::push_heap(kept.begin(), kept.end(), less);
-      if (kept.size() > k) {
-        std::pop_heap(kept.begin(), kept.end(), less);
-        kept.pop_back();
-      }
-      if (kept.size() == k) bar = kept.front().score;
-    }
-  }
-  std::sort_heap(kept.begin(), kept.end(), less);  // best first
-  return kept;
+  return best_scored(state_.entries.size(), k, &sel, [&](size_t start, size_t rows, float* out) {
+    dot_rows(q, xb + start * d, rows, d, out);
+  });
 }
 
 // The scan above over int8 codes: the best candidates by approximate score,
@@ -633,32 +644,8 @@ std::vector<Hit> VectorProjection::Impl::quantised_scan(const float* q, size_t k
   const size_t wanted = std::max(k * kRescorePerHit, kRescoreMin);
   const Int8Rows::Query q8 = quantised_.quantise(q);
   auto best = [&](const EntrySelector* ask) {
-    std::vector<Hit> kept;
-    kept.reserve(wanted + 1);
-    auto less = [](const Hit& a, const Hit& b) { return better(a, b); };
-    constexpr size_t kBlock = 256;
-    float scores[kBlock];
-    for (size_t start = 0; start < n; start += kBlock) {
-      const size_t rows = std::min(kBlock, n - start);
-      quantised_.scores(q8, start, rows, scores);
-      // Most rows lose to the worst kept: one compare against a local, not a
-      // look at the heap's top.
-      float bar = kept.size() == wanted ? kept.front().score : -std::numeric_limits<float>::infinity();
-      for (size_t j = 0; j < rows; ++j) {
-        if (scores[j] < bar) continue;
-        const Hit h{scores[j], static_cast<idx_t>(start + j)};
-        if (kept.size() == wanted && !better(h, kept.front())) continue;
-        if (ask && !ask->is_member(h.entry)) continue;
-        kept.push_back(h);
-        std::push_heap(kept.begin(), kept.end(), less);
-        if (kept.size() > wanted) {
-          std::pop_heap(kept.begin(), kept.end(), less);
-          kept.pop_back();
-        }
-        if (kept.size() == wanted) bar = kept.front().score;
-      }
-    }
-    return kept;
+    return best_scored(n, wanted, ask,
+                       [&](size_t start, size_t rows, float* out) { quantised_.scores(q8, start, rows, out); });
   };
   std::vector<Hit> kept;
   if (!sel.narrows()) {
