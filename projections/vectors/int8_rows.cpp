@@ -73,14 +73,15 @@ __attribute__((target("avx2"))) void scores_avx2(const int8_t* q, size_t stride,
   for (; r < n; ++r) out[r] = dot_scalar(q, rows + r * stride, stride);
 }
 
-// Through memory rather than _mm512_reduce_add_epi32, whose GCC 12 header
-// warns (-Wmaybe-uninitialized) on every use.
-__attribute__((target("avx512f"))) int32_t hsum_512(__m512i v) {
-  alignas(64) int32_t lanes[16];
-  _mm512_store_si512(lanes, v);
-  int32_t sum = 0;
-  for (int32_t x : lanes) sum += x;
-  return sum;
+// Not _mm512_reduce_add_epi32 or the plain extracts: GCC 12's header warns
+// (-Wmaybe-uninitialized) on every use of them, since they pass an undefined
+// source to the masked builtin. The masked extract with an explicit zero
+// source does the same work without the warning.
+__attribute__((target("avx512f,avx2"))) int32_t hsum_512(__m512i v) {
+  const __m256i zero = _mm256_setzero_si256();
+  const __m256i lo = _mm512_mask_extracti64x4_epi64(zero, 0xFF, v, 0);
+  const __m256i hi = _mm512_mask_extracti64x4_epi64(zero, 0xFF, v, 1);
+  return hsum_avx2(_mm256_add_epi32(lo, hi));
 }
 
 // AVX-512 VNNI: one dpbusd multiplies 64 unsigned row bytes by 64 signed query
