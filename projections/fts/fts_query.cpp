@@ -330,9 +330,6 @@ std::string correct_spelling(std::string_view text, const WordCorrector& correct
   }
 }
 
-std::string correct_spelling(const Xapian::Database& db, std::string_view text) {
-  return correct_spelling(text, [&](const std::string& word) { return correct_word(db, word); });
-}
 
 std::string describe_text_query(std::string_view text) {
   try {

@@ -38,15 +38,11 @@ struct TextQuery {
 
 // Never throws.
 TextQuery parse_text_query(std::string_view text);
-// `text` with each word the index has never seen (neither as typed nor as its
-// stem) replaced by the closest word of the index's spelling table, within
-// two edits, for words of at least kSpellingWordBytesMin bytes: "keybindngs"
-// -> "keybindings". A word ending in a wildcard (keyb*) is a prefix, not a
-// typo. Everything else is kept as typed. Never throws.
+// `text` with each candidate word (at least kSpellingWordBytesMin bytes, not a
+// stopword, not ending in a wildcard: keyb* is a prefix, not a typo) replaced
+// by what `correct` says, e.g. correct_word() or a memo of it: "keybindngs"
+// -> "keybindings". Everything else is kept as typed. Never throws.
 inline constexpr size_t kSpellingWordBytesMin = 5;  // shorter words have too many neighbours
-std::string correct_spelling(const Xapian::Database& db, std::string_view text);
-// The same, with the decision for each candidate word (long enough, not a
-// stopword, no wildcard) left to `correct`, e.g. a memo of correct_word().
 using WordCorrector = std::function<std::string(const std::string& word)>;
 std::string correct_spelling(std::string_view text, const WordCorrector& correct);
 // One candidate word: itself if the index has it or its stem, else the
