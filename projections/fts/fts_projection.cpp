@@ -133,26 +133,30 @@ Status to_status(const Xapian::Error& e, std::string_view context) {
 
 // Every MemoryFilter field as a boolean query, so that OP_FILTER applies it
 // inside the match and `limit` counts only memories that pass.
-Xapian::Query filter_query(const MemoryFilter& f) {
+// `matches` narrowed to what `f` lets through. Flags that must be off (not
+// deleted, usually) exclude the documents that have them on: those are few,
+// while the "off" term is on nearly every document, and filtering by it made
+// Xapian walk a posting list as long as the index for every search.
+Xapian::Query filtered(Xapian::Query matches, const MemoryFilter& f) {
   using Q = Xapian::Query;
   std::vector<Q> parts;
-  if (!f.include_deleted) parts.emplace_back(flag_term(kDeletedPrefix, false));
   if (f.type) parts.emplace_back(bounded_term(kTypePrefix, *f.type));
   for (const auto& tag : f.tags) parts.emplace_back(bounded_term(kTagPrefix, tag));
   if (f.who) parts.emplace_back(bounded_term(kWhoPrefix, *f.who));
   if (f.project) parts.emplace_back(bounded_term(kProjectPrefix, *f.project));
-  if (f.pinned) parts.emplace_back(flag_term(kPinnedPrefix, *f.pinned));
+  if (f.pinned && *f.pinned) parts.emplace_back(flag_term(kPinnedPrefix, true));
   // A NaN bound excludes nothing in MemoryFilter::matches; the same here.
   if (f.importance_min && !std::isnan(*f.importance_min))
     parts.emplace_back(Q::OP_VALUE_GE, kSlotImportance, Xapian::sortable_serialise(*f.importance_min));
   if (f.since_us) parts.emplace_back(Q::OP_VALUE_GE, kSlotCreatedAt, serialise_time(*f.since_us));
   if (f.until_us) parts.emplace_back(Q::OP_VALUE_LE, kSlotCreatedAt, serialise_time(*f.until_us));
-  // Not Q::MatchAll: that is one static Query whose reference count is not
-  // atomic, so copying it from several search threads corrupts it. The empty
-  // term matches every document, with a Query of our own.
-  if (parts.empty()) return Q(std::string());
-  if (parts.size() == 1) return parts[0];
-  return Q(Q::OP_AND, parts.begin(), parts.end());
+  if (!parts.empty()) {
+    Q all = parts.size() == 1 ? parts[0] : Q(Q::OP_AND, parts.begin(), parts.end());
+    matches = Q(Q::OP_FILTER, matches, all);
+  }
+  if (!f.include_deleted) matches = Q(Q::OP_AND_NOT, matches, Q(flag_term(kDeletedPrefix, true)));
+  if (f.pinned && !*f.pinned) matches = Q(Q::OP_AND_NOT, matches, Q(flag_term(kPinnedPrefix, true)));
+  return matches;
 }
 
 // Reads back everything apply() and searches can reach: each document's data
@@ -658,7 +662,6 @@ std::string FtsProjection::Impl::corrected_word(const Xapian::Database& db, cons
 Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) const {
   std::vector<FtsHit> hits;
   if (query.limit == 0) return hits;
-  Xapian::Query filter = filter_query(query.filter);
   Xapian::doccount limit = static_cast<Xapian::doccount>(std::min<size_t>(query.limit, 1u << 30));
 
   fts::TextQuery text;
@@ -673,7 +676,7 @@ Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) c
         query.text, [&](const std::string& word) { return corrected_word(db, word, epoch, commits); }));
     if (text.query.empty()) return;
     Xapian::Enquire enquire(db);
-    enquire.set_query(Xapian::Query(Xapian::Query::OP_FILTER, text.query, filter));
+    enquire.set_query(filtered(text.query, query.filter));
     enquire.set_weighting_scheme(fts::CoordinatedBm25Weight());
     Xapian::MSet mset = enquire.get_mset(0, limit);
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
@@ -695,7 +698,10 @@ Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) c
 Result<std::vector<std::string>> FtsProjection::Impl::filter_only(const MemoryFilter& filter, size_t limit) const {
   std::vector<std::string> ids;
   if (limit == 0) return ids;
-  Xapian::Query q = filter_query(filter);
+  // Not Query::MatchAll: that is one static Query whose reference count is
+  // not atomic, so copying it from several search threads corrupts it. The
+  // empty term matches every document, with a Query of our own.
+  Xapian::Query q = filtered(Xapian::Query(std::string()), filter);
   Xapian::doccount max = static_cast<Xapian::doccount>(std::min<size_t>(limit, 1u << 30));
   SIGNET_TRY(with_reader([&](Xapian::Database& db) {
     ids.clear();
