@@ -193,7 +193,7 @@ class HttpServer::Impl {
     req.raw_ = &hreq;
     req.arrival_seq_ = arrival_seq ? arrival_seq() : 0;
     std::string rid = hreq.get_header_value("X-Request-Id");
-    req.request_id_ = acceptable_request_id(rid) ? rid : engine::uuid_v4();
+    req.request_id_ = acceptable_request_id(rid) ? rid : engine::request_uuid();
     engine::Context& ctx = req.context_;
     ctx.request_id = req.request_id_;
     ctx.actor.who = hreq.get_header_value("x-signet-actor");

@@ -2,17 +2,13 @@
 
 #include <openssl/rand.h>
 
+#include <cstdint>
 #include <random>
 
 namespace signet::engine {
 
-std::string uuid_v4() {
-  unsigned char b[16];
-  if (RAND_bytes(b, sizeof(b)) != 1) {
-    // The OpenSSL generator failing is unheard of; fall back rather than stop.
-    thread_local std::mt19937_64 gen(std::random_device{}());
-    for (auto& x : b) x = static_cast<unsigned char>(gen());
-  }
+namespace {
+std::string format_v4(unsigned char (&b)[16]) {
   b[6] = static_cast<unsigned char>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);
   static const char* hex = "0123456789abcdef";
@@ -24,6 +20,36 @@ std::string uuid_v4() {
     out.push_back(hex[b[i] & 0xf]);
   }
   return out;
+}
+
+void fill_fallback(unsigned char* b, size_t n) {
+  // The OpenSSL generator failing is unheard of; fall back rather than stop.
+  thread_local std::mt19937_64 gen(std::random_device{}());
+  for (size_t i = 0; i < n; ++i) b[i] = static_cast<unsigned char>(gen());
+}
+}  // namespace
+
+std::string uuid_v4() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof(b)) != 1) fill_fallback(b, sizeof(b));
+  return format_v4(b);
+}
+
+std::string request_uuid() {
+  thread_local std::mt19937_64 gen = [] {
+    unsigned char seed[8];
+    if (RAND_bytes(seed, sizeof(seed)) != 1) fill_fallback(seed, sizeof(seed));
+    uint64_t s = 0;
+    for (unsigned char c : seed) s = (s << 8) | c;
+    return std::mt19937_64(s);
+  }();
+  unsigned char b[16];
+  uint64_t hi = gen(), lo = gen();
+  for (int i = 0; i < 8; ++i) {
+    b[i] = static_cast<unsigned char>(hi >> (8 * i));
+    b[8 + i] = static_cast<unsigned char>(lo >> (8 * i));
+  }
+  return format_v4(b);
 }
 
 bool looks_like_uuid(std::string_view t) {
