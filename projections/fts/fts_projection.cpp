@@ -3,6 +3,7 @@
 //   free text            content, then each tag after a position gap (so a phrase
 //                        never spans two of them); English, STEM_SOME: the word with
 //                        positions, Z<stem> without
+//   XCMP:<word-word>     each hyphenated word whole, no positions (fts::compound_terms)
 //   Q<id>                unique id term
 //   XTYPE:<type>  XTAG:<tag> (one per tag)  XWHO:<who>  XPROJ:<project>
 //   XPIN:0|1  XDEL:0|1   boolean filter terms (TermGenerator makes only lower-case
@@ -484,6 +485,9 @@ Xapian::Document FtsProjection::Impl::make_document(const MemoryRecord& m) {
     termgen_.increase_termpos(kTagPositionGap);
     termgen_.index_text(tag);
   }
+  for (const auto& term : fts::compound_terms(m.content)) doc.add_term(term);
+  for (const auto& tag : m.tags)
+    for (const auto& term : fts::compound_terms(tag)) doc.add_term(term);
   doc.add_boolean_term(id_term(m.id));
   doc.add_boolean_term(bounded_term(kTypePrefix, m.type));
   for (const auto& tag : m.tags) doc.add_boolean_term(bounded_term(kTagPrefix, tag));
@@ -672,8 +676,10 @@ Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) c
     hits.clear();
     parts.clear();
     // Words this index has never seen are corrected against its own vocabulary.
-    text = fts::parse_text_query(fts::correct_spelling(
-        query.text, [&](const std::string& word) { return corrected_word(db, word, epoch, commits); }));
+    text = fts::parse_text_query(
+        fts::correct_spelling(query.text,
+                              [&](const std::string& word) { return corrected_word(db, word, epoch, commits); }),
+        [&](const std::string& term) { return db.get_termfreq(term) != 0; });
     if (text.query.empty()) return;
     Xapian::Enquire enquire(db);
     enquire.set_query(filtered(text.query, query.filter));

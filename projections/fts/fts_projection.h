@@ -42,7 +42,8 @@ struct FtsHit {
 
 class FtsProjection final : public Projection {
  public:
-  static constexpr uint32_t kVersion = 2;  // 2: spelling data for query correction
+  // 2: spelling data for query correction; 3: compound terms of hyphenated words
+  static constexpr uint32_t kVersion = 3;
   static Result<std::unique_ptr<FtsProjection>> open(const std::string& dir, FtsOptions options = {});
   ~FtsProjection() override;
 

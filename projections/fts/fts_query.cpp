@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <exception>
+#include <optional>
 #include <set>
 #include <vector>
 
@@ -173,8 +174,21 @@ uint32_t count_weighted_terms(const Xapian::Query& q) {
 //    (the default operator) the loose terms join it unless already there;
 //    under the love/hate operators the phrase becomes (phrase OR loose
 //    words), which keeps +/- meaning what they said.
-Xapian::Query refine(const Xapian::Query& q) {
+// And a phrase that is a hyphenated word of the text becomes its compound
+// term (kCompoundPrefix), which needs no positions; a quoted phrase stays one.
+Xapian::Query refine(const Xapian::Query& q, const std::set<std::string>& compounds) {
   using Q = Xapian::Query;
+  // A phrase of the parts of a hyphenated word of the text: its compound term.
+  auto compound_of = [&](const Q& phrase) -> std::optional<Q> {
+    std::string term(kCompoundPrefix);
+    size_t n = 0;
+    for (auto t = phrase.get_terms_begin(); t != phrase.get_terms_end(); ++t, ++n) {
+      if (n) term += '-';
+      term += *t;
+    }
+    if (n < 2 || !compounds.count(term)) return std::nullopt;
+    return Q(term);
+  };
   auto loose_words = [&](const Q& phrase) {
     std::vector<std::string> words;
     for (auto t = phrase.get_terms_begin(); t != phrase.get_terms_end(); ++t) words.push_back(*t);
@@ -183,8 +197,9 @@ Xapian::Query refine(const Xapian::Query& q) {
   switch (q.get_type()) {
     case Q::OP_PHRASE:
     case Q::OP_NEAR: {
+      Q exact = q.get_type() == Q::OP_PHRASE ? compound_of(q).value_or(q) : q;
       Q loose = or_of(loose_words(q));
-      return loose.empty() ? q : Q(Q::OP_OR, q, loose);
+      return loose.empty() ? exact : Q(Q::OP_OR, exact, loose);
     }
     case Q::OP_OR: {
       // Xapian's parser keeps stopwords in a query that has a phrase in it
@@ -207,10 +222,10 @@ Xapian::Query refine(const Xapian::Query& q) {
         if (type == Q::LEAF_TERM && sub.get_terms_begin() != sub.get_terms_end()) {
           add_leaf(*sub.get_terms_begin());
         } else if (type == Q::OP_PHRASE || type == Q::OP_NEAR) {
-          subs.push_back(sub);
+          subs.push_back(type == Q::OP_PHRASE ? compound_of(sub).value_or(sub) : sub);
           for (const auto& term : loose_words(sub)) add_leaf(term);
         } else {
-          subs.push_back(refine(sub));
+          subs.push_back(refine(sub, compounds));
         }
       }
       if (subs.empty() && stopped > 0) return q;  // nothing but stopwords: search for them
@@ -224,7 +239,7 @@ Xapian::Query refine(const Xapian::Query& q) {
       for (size_t i = 0; i < q.get_num_subqueries(); ++i) {
         Q sub = q.get_subquery(i);
         // What AND_NOT excludes stays exactly as typed.
-        subs.push_back(q.get_type() == Q::OP_AND_NOT && i > 0 ? sub : refine(sub));
+        subs.push_back(q.get_type() == Q::OP_AND_NOT && i > 0 ? sub : refine(sub, compounds));
       }
       if (subs.size() < 2) return subs.empty() ? Q() : subs[0];
       return Q(q.get_type(), subs.begin(), subs.end());
@@ -250,9 +265,40 @@ TextQuery plain_from_normalised(const std::string& text) {
 
 }  // namespace
 
+std::vector<std::string> compound_terms(std::string_view text) {
+  std::vector<std::string> out;
+  std::string current;  // word(-word)* so far
+  size_t parts = 0;
+  bool in_word = false, after_hyphen = false;
+  auto flush = [&] {
+    if (after_hyphen) current.pop_back();  // "re- use": the hyphen joins nothing
+    if (parts >= 2 && current.size() <= kCompoundBytesMax) out.push_back(std::string(kCompoundPrefix) + current);
+    current.clear();
+    parts = 0;
+    in_word = after_hyphen = false;
+  };
+  for (Xapian::Utf8Iterator it(text.data(), text.size()); it != Xapian::Utf8Iterator(); ++it) {
+    unsigned cp = *it;
+    if (Xapian::Unicode::is_wordchar(cp)) {
+      if (!in_word) ++parts;
+      in_word = true;
+      after_hyphen = false;
+      Xapian::Unicode::append_utf8(current, Xapian::Unicode::tolower(cp));
+    } else if (cp == '-' && in_word) {
+      in_word = false;
+      after_hyphen = true;
+      current += '-';
+    } else {
+      flush();
+    }
+  }
+  flush();
+  return out;
+}
+
 TextQuery plain_text_query(std::string_view text) { return plain_from_normalised(normalise_text(text)); }
 
-TextQuery parse_text_query(std::string_view text) {
+TextQuery parse_text_query(std::string_view text, const TermKnown& known) {
   std::string normalised = normalise_text(text);
   if (blank(normalised)) return {};
   try {
@@ -271,7 +317,10 @@ TextQuery parse_text_query(std::string_view text) {
         Xapian::QueryParser::FLAG_PHRASE | Xapian::QueryParser::FLAG_WILDCARD | Xapian::QueryParser::FLAG_LOVEHATE;
     TextQuery out;
     out.query = parser.parse_query(normalised, flags);
-    out.query = refine(out.query);
+    std::set<std::string> compounds;
+    for (auto& term : compound_terms(normalised))
+      if (!compounds.count(term) && (!known || known(term))) compounds.insert(std::move(term));
+    out.query = refine(out.query, compounds);
     out.term_count = count_weighted_terms(out.query);
     return out;
   } catch (const Xapian::Error&) {  // QueryParserError for syntax it refuses; anything else odd too

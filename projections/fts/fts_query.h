@@ -5,7 +5,8 @@
 // Parsing: Xapian::QueryParser with OR as the default operator (any word may
 // match; documents matching more words rank higher), English stemming
 // (STEM_SOME), an English stopword list (dropped unless the query is nothing
-// but stopwords), phrases ("dark mode", dark-mode), trailing wildcards
+// but stopwords), phrases ("dark mode"; dark-mode is one compound term, see
+// compound_terms below), trailing wildcards
 // (keyb*) and love/hate (+word, -word). Boolean operators (AND, OR, NOT) are
 // not syntax: agents write prose, and "do NOT use tabs" must not exclude
 // "tabs". Text the parser refuses becomes a plain OR of its words. Nothing
@@ -21,6 +22,7 @@
 #include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace signet::projections::fts {
 
@@ -36,8 +38,12 @@ struct TextQuery {
   bool fell_back = false;   // the parser refused the text; plain OR of its words
 };
 
-// Never throws.
-TextQuery parse_text_query(std::string_view text);
+// Whether the index has a term; empty: assume it has every compound term.
+using TermKnown = std::function<bool(const std::string& term)>;
+// Never throws. A hyphenated word becomes its compound term only where
+// `known` says the index has it, so that "dark-mode" still finds "dark mode"
+// as a phrase in a store that never wrote it with a hyphen.
+TextQuery parse_text_query(std::string_view text, const TermKnown& known = {});
 // `text` with each candidate word (at least kSpellingWordBytesMin bytes, not a
 // stopword, not ending in a wildcard: keyb* is a prefix, not a typo) replaced
 // by what `correct` says, e.g. correct_word() or a memo of it: "keybindngs"
@@ -48,6 +54,17 @@ std::string correct_spelling(std::string_view text, const WordCorrector& correct
 // One candidate word: itself if the index has it or its stem, else the
 // closest spelling within two edits, else itself. May throw Xapian::Error.
 std::string correct_word(const Xapian::Database& db, const std::string& word);
+// Hyphenated words ("search-proxy", "on-call") are indexed whole as well as
+// word by word: kCompoundPrefix + the lower-cased word, without positions. A
+// query looks such a word up as that one term where it used to match the
+// phrase of its parts, which walked both parts' posting lists (all of "on"
+// for "on-call") and checked positions in every document having both: the
+// slowest questions at 1M memories were these.
+inline constexpr std::string_view kCompoundPrefix = "XCMP:";
+inline constexpr size_t kCompoundBytesMax = 160;  // longer ones are matched as phrases only
+// The compound terms of `text`: each run of words joined by single hyphens,
+// lower-cased, prefixed. May repeat a term. Never throws but for bad_alloc.
+std::vector<std::string> compound_terms(std::string_view text);
 // The plain OR of the (stemmed, stopped) words of `text`; the parser's fallback.
 TextQuery plain_text_query(std::string_view text);
 // parse_text_query(text) as a string (Xapian's description, plus the term

@@ -309,6 +309,44 @@ TEST_CASE("a quoted phrase ranks the exact phrase above the same words apart", "
   CHECK(f.keys("dark-mode").front() == "dark");
 }
 
+TEST_CASE("a hyphenated word is indexed whole and found as one term", "[fts][ranking]") {
+  using fts::compound_terms;
+  CHECK(compound_terms("Search-Proxy is on-call; x-y-z, re- use, a--b, -lead trail- 9.17-rc")
+        == std::vector<std::string>{"XCMP:search-proxy", "XCMP:on-call", "XCMP:x-y-z", "XCMP:17-rc"});
+  CHECK(compound_terms("no hyphens here").empty());
+  CHECK(compound_terms(std::string(100, 'a') + "-" + std::string(100, 'b')).empty());  // too long: phrase only
+
+  // The query looks the word up instead of matching a phrase; quotes still mean a phrase.
+  std::string hyphenated = fts::describe_text_query("who runs search-proxy?");
+  CHECK(hyphenated.find("XCMP:search-proxy") != std::string::npos);
+  CHECK(hyphenated.find("PHRASE") == std::string::npos);
+  CHECK(fts::describe_text_query("\"search proxy\"").find("PHRASE") != std::string::npos);
+  // An index without the compound: the phrase, as before.
+  auto unknown = fts::parse_text_query("who runs search-proxy?", [](const std::string&) { return false; });
+  CHECK(unknown.query.get_description().find("PHRASE") != std::string::npos);
+
+  Fixture f;
+  std::string whole = f.remember("Deploys go through Search-Proxy before the gateway");
+  std::string apart = f.remember("Search results pass through a caching proxy");
+  std::string other = f.remember("The gateway runs on two hosts");
+  f.catch_up();
+  auto found = f.search("which search-proxy do deploys use?");
+  REQUIRE(found.size() >= 2);
+  CHECK(found[0].id == whole);
+  bool apart_found = false;
+  for (const auto& h : found) apart_found = apart_found || h.id == apart;
+  CHECK(apart_found);  // the words apart still match, lower
+  for (const auto& h : found) CHECK(h.id != other);
+  // Modified away, the compound stops matching.
+  ModifyCommand change;
+  change.id = whole;
+  change.content = "Deploys go through the gateway only";
+  f.modify(change);
+  f.catch_up();
+  auto after = f.search("search-proxy");
+  for (const auto& h : after) CHECK(h.id != whole);
+}
+
 TEST_CASE("a trailing star matches words by prefix", "[fts][ranking]") {
   Fixture f;
   f.seed_corpus();
@@ -985,7 +1023,7 @@ TEST_CASE("searches across thousands of commits never report the writer's recycl
 
 TEST_CASE("stopwords the parser keeps beside a phrase are dropped, unless they are all there is", "[fts][query]") {
   using fts::describe_text_query;
-  std::string with_phrase = describe_text_query("where are the coral-narwhal backups stored?");
+  std::string with_phrase = describe_text_query("where are the \"coral narwhal\" backups stored?");
   CHECK(with_phrase.find("Zthe") == std::string::npos);
   CHECK(with_phrase.find("Zare") == std::string::npos);
   CHECK(with_phrase.find("Zwhere") == std::string::npos);
