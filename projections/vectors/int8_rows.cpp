@@ -109,6 +109,23 @@ __attribute__((target("avx512f,avx512bw,avx512vnni"))) void scores_vnni(const in
   for (; r < n; ++r) out[r] = dot_scalar(q, rows + r * stride, stride);
 }
 
+// One row: for a graph walk, which visits rows one at a time at random.
+__attribute__((target("avx512f,avx512bw,avx512vnni"))) int32_t score_vnni(const int8_t* q, size_t stride,
+                                                                        const uint8_t* x, int32_t offset) {
+  __m512i a = _mm512_setzero_si512();
+  for (size_t j = 0; j < stride; j += 64) a = _mm512_dpbusd_epi32(a, _mm512_loadu_si512(x + j), _mm512_loadu_si512(q + j));
+  return hsum_512(a) - offset;
+}
+
+__attribute__((target("avx2"))) int32_t score_avx2(const int8_t* q, size_t stride, const uint8_t* x) {
+  __m256i a = _mm256_setzero_si256();
+  for (size_t j = 0; j < stride; j += 32) {
+    const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + j));
+    a = dot32_avx2(_mm256_abs_epi8(qv), qv, x + j, a);
+  }
+  return hsum_avx2(a);
+}
+
 bool have_vnni() {
   static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                           __builtin_cpu_supports("avx512vnni");
@@ -188,6 +205,21 @@ void Int8Rows::scores(const Query& q, size_t first, size_t n, float* out, Kernel
     for (size_t r = 0; r < rows; ++r)
       out[done + r] = static_cast<float>(sums[r]) * q.scale * scales_[first + done + r];
   }
+}
+
+float Int8Rows::score(const Query& q, size_t row, Kernel kernel) const {
+  if (kernel == Kernel::kBest || !cpu_has(kernel))
+    kernel = cpu_has(Kernel::kVnni) ? Kernel::kVnni : cpu_has(Kernel::kAvx2) ? Kernel::kAvx2 : Kernel::kScalar;
+  const uint8_t* x = codes_.data() + row * stride_;
+  int32_t sum;
+  switch (kernel) {
+#if defined(__x86_64__)
+    case Kernel::kVnni: sum = score_vnni(q.codes.data(), stride_, x, q.offset); break;
+    case Kernel::kAvx2: sum = score_avx2(q.codes.data(), stride_, x); break;
+#endif
+    default: sum = dot_scalar(q.codes.data(), x, stride_);
+  }
+  return static_cast<float>(sum) * q.scale * scales_[row];
 }
 
 }  // namespace signet::projections

@@ -32,6 +32,9 @@ class Int8Rows {
   enum class Kernel : uint8_t { kBest, kVnni, kAvx2, kScalar };
   static bool cpu_has(Kernel k);
   void scores(const Query& q, size_t first, size_t n, float* out, Kernel kernel = Kernel::kBest) const;
+  // ~= dot(q, row `row`), the same value scores() gives: one row, for a
+  // graph walk (HNSW) that visits rows one at a time at random.
+  float score(const Query& q, size_t row, Kernel kernel = Kernel::kBest) const;
 
  private:
   size_t dims_;

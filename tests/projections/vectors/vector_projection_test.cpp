@@ -717,6 +717,34 @@ TEST_CASE("the switch from flat to HNSW at the threshold keeps exact self-matche
   CHECK(f.ids(f.random_vector(), 1000).size() == 664);
 }
 
+TEST_CASE("an HNSW search walks the graph over int8 codes and scores its hits with the floats",
+          "[projections][vectors][hnsw][int8]") {
+  auto options = test_options();
+  options.hnsw_threshold = 64;
+  Fixture f(options);
+  for (int i = 0; i < 1500; ++i) f.remember_embedded("graph " + std::to_string(i));
+  f.catch_up();
+  REQUIRE(f.vectors->stats().hnsw);
+  size_t agreed = 0, asked = 0;
+  for (int q = 0; q < 30; ++q) {
+    auto query = f.random_vector();
+    auto hits = f.search(query, 10);
+    REQUIRE(hits.size() == 10);
+    auto want = f.expected(query, 10, MemoryFilter{});
+    for (size_t i = 0; i < hits.size(); ++i) {
+      // Exact scores (not the codes' approximation), best first.
+      CHECK(hits[i].score == Approx(cosine(query, f.latest[hits[i].id])).margin(1e-5));
+      if (i > 0) CHECK(hits[i - 1].score >= hits[i].score);
+      agreed += std::count(want.begin(), want.end(), hits[i].id);
+    }
+    asked += want.size();
+  }
+  // Approximate search, but with the configured beam (ef 64) it finds all of
+  // the true top 10 here; with FAISS's default beam of 16, which a graph walk
+  // called without our parameters gets, it found 96.7%.
+  CHECK(static_cast<double>(agreed) / static_cast<double>(asked) >= 0.99);
+}
+
 TEST_CASE("compaction after many re-embeddings drops tombstones and keeps results right",
           "[projections][vectors][compaction]") {
   auto options = test_options();
