@@ -20,6 +20,7 @@
 
 #include <xapian.h>
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <condition_variable>
@@ -199,6 +200,69 @@ uintmax_t directory_bytes(const std::string& dir) {
   return total;
 }
 
+
+// Memory ids by Xapian document id, for turning hits into ids: reading the id
+// value of each hit from the index was more than a quarter of a search at 10k
+// memories. Filled by searches as they read ids (a committed document's id
+// never changes, and Xapian never reuses a document id), emptied when the
+// files are replaced (document ids start again), which happens only while no
+// search runs. Only ids in lower-case UUID form are kept, 16 bytes each;
+// others are read from the index every time.
+class IdsByDocid {
+ public:
+  bool get(Xapian::docid d, std::string* id) const {
+    std::shared_lock<std::shared_mutex> lock(mu_);
+    if (d >= known_.size() || !known_[d]) return false;
+    static const char* hex = "0123456789abcdef";
+    id->clear();
+    id->reserve(36);
+    for (size_t i = 0; i < 16; ++i) {
+      if (i == 4 || i == 6 || i == 8 || i == 10) id->push_back('-');
+      id->push_back(hex[bytes_[d][i] >> 4]);
+      id->push_back(hex[bytes_[d][i] & 0xf]);
+    }
+    return true;
+  }
+  void put(Xapian::docid d, std::string_view id) {
+    std::array<uint8_t, 16> b;
+    if (!parse(id, &b)) return;
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    if (d >= known_.size()) {
+      known_.resize(static_cast<size_t>(d) + 1 + d / 4);
+      bytes_.resize(known_.size());
+    }
+    bytes_[d] = b;
+    known_[d] = true;
+  }
+  void clear() {
+    std::unique_lock<std::shared_mutex> lock(mu_);
+    known_ = {};
+    bytes_ = {};
+  }
+
+ private:
+  static bool parse(std::string_view t, std::array<uint8_t, 16>* out) {
+    if (t.size() != 36) return false;
+    size_t n = 0;
+    for (size_t i = 0; i < 36; ++i) {
+      const char c = t[i];
+      if (i == 8 || i == 13 || i == 18 || i == 23) {
+        if (c != '-') return false;
+        continue;
+      }
+      int v = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (v < 0) return false;  // upper case too: it would not come back as it was
+      if (n % 2 == 0) (*out)[n / 2] = static_cast<uint8_t>(v << 4);
+      else (*out)[n / 2] = static_cast<uint8_t>((*out)[n / 2] | v);
+      ++n;
+    }
+    return true;
+  }
+  mutable std::shared_mutex mu_;
+  std::vector<bool> known_;
+  std::vector<std::array<uint8_t, 16>> bytes_;
+};
+
 }  // namespace
 
 class FtsProjection::Impl {
@@ -237,6 +301,7 @@ class FtsProjection::Impl {
                const std::unordered_map<std::string, std::optional<MemoryRecord>>& touched, uint64_t cp);
   void abandon_transaction();
   Status with_reader(const std::function<void(Xapian::Database&)>& fn) const;
+  std::string id_of(const Xapian::MSetIterator& hit) const;  // within with_reader
 
   // Constant after construction.
   const std::string dir_;
@@ -254,6 +319,7 @@ class FtsProjection::Impl {
   std::atomic<uint64_t> epoch_{0};    // bumped when the files are replaced
   // Shared by searches; exclusive while replace_files() swaps the directory.
   mutable std::shared_mutex files_mu_;
+  mutable IdsByDocid ids_;  // emptied in replace_files()
 
   // Spelling decisions per word (fts::correct_word), for the index as of
   // (epoch_, commits_) when they were made: questions repeat words, and each
@@ -446,6 +512,7 @@ Status FtsProjection::Impl::replace_files() {
     if (rm_ec) return Status::IOError("remove " + entry.path().string() + ": " + rm_ec.message());
   }
   if (ec) return Status::IOError("list " + dir_ + ": " + ec.message());
+  ids_.clear();
   epoch_.fetch_add(1);
   try {
     writer_ = std::make_unique<Xapian::WritableDatabase>(dir_, Xapian::DB_CREATE_OR_OPEN | Xapian::DB_NO_SYNC);
@@ -663,6 +730,14 @@ std::string FtsProjection::Impl::corrected_word(const Xapian::Database& db, cons
   return fixed;
 }
 
+std::string FtsProjection::Impl::id_of(const Xapian::MSetIterator& hit) const {
+  std::string id;
+  if (ids_.get(*hit, &id)) return id;
+  id = hit.get_document().get_value(kSlotId);
+  ids_.put(*hit, id);
+  return id;
+}
+
 Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) const {
   std::vector<FtsHit> hits;
   if (query.limit == 0) return hits;
@@ -687,7 +762,7 @@ Result<std::vector<FtsHit>> FtsProjection::Impl::search(const FtsQuery& query) c
     Xapian::MSet mset = enquire.get_mset(0, limit);
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it) {
       FtsHit hit;
-      hit.id = it.get_document().get_value(kSlotId);
+      hit.id = id_of(it);
       parts.push_back(fts::split_weight(it.get_weight()));
       hits.push_back(std::move(hit));
     }
@@ -721,7 +796,7 @@ Result<std::vector<std::string>> FtsProjection::Impl::filter_only(const MemoryFi
     enquire.set_sort_by_key(&keys, /*reverse=*/false);
     Xapian::MSet mset = enquire.get_mset(0, max);
     for (Xapian::MSetIterator it = mset.begin(); it != mset.end(); ++it)
-      ids.push_back(it.get_document().get_value(kSlotId));
+      ids.push_back(id_of(it));
   }));
   return ids;
 }
