@@ -21,8 +21,8 @@
 // SearchParametersHNSW::efSearch (only the index's own member counts, checked
 // on this Debian) and changing that member would race the other searches, so
 // a selective filter does not get a wider beam (hnsw_search now calls the
-// graph walk itself, which does take it: a possible improvement). Instead a stride sample of
-// entries estimates the share that passes; below kHnswSelectivityMin the
+// graph walk itself, which does take one: a possible improvement). Instead a
+// stride sample of entries estimates the share that passes; below kHnswSelectivityMin the
 // search is an exact scan of the passing entries (metadata check per entry,
 // one inner product per match), else HNSW with the selector, falling back to
 // the exact scan when HNSW returns fewer than k (so k always holds).
@@ -266,8 +266,8 @@ class VectorProjection::Impl {
   std::vector<Hit> hnsw_search(const float* q, size_t k, EntrySelector* sel) const;
   std::vector<Hit> exact_scan(const float* q, size_t k, const EntrySelector& sel) const;
   std::vector<Hit> quantised_scan(const float* q, size_t k, const EntrySelector& sel) const;
-  // A flat index's vectors as int8 codes, row for row (empty under HNSW);
-  // changes with state_.index, under the same locks.
+  // The index's vectors as int8 codes, row for row (flat scans and the HNSW
+  // walk); changes with state_.index, under the same locks.
   void requantise();
 
   // Constant after construction.
@@ -645,11 +645,9 @@ std::vector<Hit> VectorProjection::Impl::index_search(const float* q, size_t k, 
   if (hnsw_) return hnsw_search(q, k, sel);
   std::vector<float> scores(k);
   std::vector<idx_t> labels(k);
-  {
-    faiss::SearchParameters params;
-    params.sel = sel;
-    state_.index->search(1, q, static_cast<idx_t>(k), scores.data(), labels.data(), &params);
-  }
+  faiss::SearchParameters params;
+  params.sel = sel;
+  state_.index->search(1, q, static_cast<idx_t>(k), scores.data(), labels.data(), &params);
   std::vector<Hit> hits;
   for (size_t j = 0; j < k; ++j)
     if (labels[j] >= 0) hits.push_back({scores[j], labels[j]});
