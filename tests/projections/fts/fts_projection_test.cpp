@@ -265,22 +265,25 @@ TEST_CASE("a natural question finds a memory with only some of its words", "[fts
 TEST_CASE("a memory matching more query terms outranks one matching fewer", "[fts][ranking]") {
   Fixture f;
   f.seed_corpus();
-  // BM25 alone prefers this one: short, "espresso" three times, one term.
+  // BM25 alone prefers this one: "espresso" is in no other memory.
   std::string short_one = f.remember("Espresso, espresso, espresso!");
-  // Long, each word once, and "grinder" is common: a low BM25 weight.
+  // Two words, but both common: together they weigh less than "espresso".
   std::string long_one = f.remember(
-      "A long note about the kitchen: the espresso machine needs descaling and the grinder burrs are worn out, "
-      "which Carol noticed on Friday after the big team lunch with the visitors from the other office");
-  for (int i = 0; i < 8; ++i) f.remember("Grinder note " + std::to_string(i) + ": the grinder was cleaned");
+      "A long note about the kitchen: the grinder burrs are worn out, which Carol noticed on Friday after the big "
+      "team lunch with the visitors from the other office");
+  for (int i = 0; i < 12; ++i) {
+    f.remember("Grinder note " + std::to_string(i) + ": the grinder was cleaned");
+    f.remember("Kitchen note " + std::to_string(i) + ": the kitchen was cleaned");
+  }
   f.catch_up();
 
-  auto hits = f.search("espresso grinder");
+  auto hits = f.search("espresso grinder kitchen");
   REQUIRE(hits.size() >= 2);
   CHECK(hits[0].id == long_one);
   CHECK(hits[1].id == short_one);
   CHECK(hits[0].score > hits[1].score);
   CHECK(hits[1].bm25 > hits[0].bm25);  // so the ranking is not BM25's
-  CHECK(hits[0].score == Approx(2.0 / 3.0 + hits[0].bm25 / hits[1].bm25 / 3.0));
+  CHECK(hits[0].score == Approx(2.0 / 4.0 + hits[0].bm25 / hits[1].bm25 / 4.0));
 
   // On the corpus: all three words beat two, which beat one.
   auto ranked = f.search("vim keybindings editor");
@@ -290,6 +293,26 @@ TEST_CASE("a memory matching more query terms outranks one matching fewer", "[ft
   for (size_t i = 1; i < ranked.size(); ++i) CHECK(ranked[i].score <= 2.0 / 4.0 + 1e-9);  // one of three words
   // Repeating a word does not make it count twice.
   CHECK(f.search("vim vim vim keybindings editor")[0].score == Approx(1.0));
+}
+
+TEST_CASE("a repeated word orders memories with the same words, but only a little", "[fts][ranking]") {
+  Fixture f;
+  std::string once = f.remember("The kiln was fired on Monday");
+  std::string twice = f.remember("Kiln schedule: the kiln is free on Fridays");
+  f.catch_up();
+
+  // Both match one word. Repetition breaks the tie (with no weight for
+  // repetition at all, the older memory would come first: the matcher
+  // orders ties by document id).
+  auto hits = f.search("kiln");
+  REQUIRE(hits.size() == 2);
+  CHECK(hits[0].id == twice);
+  CHECK(hits[1].id == once);
+  // Two occurrences weigh less than 1 + k1 times one.
+  CHECK(hits[0].bm25 > hits[1].bm25);
+  CHECK(hits[0].bm25 < hits[1].bm25 * (1 + fts::CoordinatedBm25Weight::kTermFrequencyK1));
+  // And it never beats a memory matching more of the words.
+  CHECK(f.search("kiln monday")[0].id == once);
 }
 
 TEST_CASE("a quoted phrase ranks the exact phrase above the same words apart", "[fts][ranking]") {
