@@ -60,18 +60,26 @@ void EmbeddingWorker::enqueue(const std::string& id) {
 }
 
 // New or changed content since the cursor, minus what its own commit embedded.
+// A commit's inline embedding follows its remember (or modify) in the
+// journal, but a read can end between the two; so content still unembedded
+// at the end of a read waits for one more read before it is queued.
 void EmbeddingWorker::follow_journal() {
+  using Hashes = std::unordered_map<std::string, std::string>;  // id -> content hash
+  Hashes waiting;  // unembedded changes of the previous read
+  auto queue_all = [&](const Hashes& ids) {
+    for (const auto& [id, hash] : ids) enqueue(id);
+  };
   for (;;) {
     uint64_t head = journal_.last_seq();
-    if (cursor_ >= head) return;
-    auto events = journal_.read(cursor_ + 1, 1024, journal::Journal::kReadBatchBytes);
+    if (cursor_ >= head) return queue_all(waiting);
+    auto events = journal_.read(cursor_ + 1, options_.read_events_max, journal::Journal::kReadBatchBytes);
     if (!events.ok()) {
       log::get("embedding")->error("cannot read the journal at seq {}: {}", cursor_ + 1, events.status().ToString());
       cursor_ = head;  // the projections report the damage; do not spin on it
-      return;
+      return queue_all(waiting);
     }
-    std::unordered_map<std::string, std::string> changed;   // id -> content hash
-    std::unordered_map<std::string, std::string> embedded;  // id -> hash embedded with our model
+    Hashes changed;
+    Hashes embedded;  // id -> hash embedded with our model
     for (const auto& e : *events) {
       cursor_ = e.seq;
       switch (e.type) {
@@ -94,10 +102,18 @@ void EmbeddingWorker::follow_journal() {
         default: break;
       }
     }
-    for (const auto& [id, hash] : changed) {
+    auto is_embedded = [&](const std::string& id, const std::string& hash) {
       auto it = embedded.find(id);
-      if (it != embedded.end() && it->second == hash) continue;
-      enqueue(id);
+      return it != embedded.end() && it->second == hash;
+    };
+    for (const auto& [id, hash] : waiting)
+      if (!changed.count(id) && !is_embedded(id, hash)) enqueue(id);  // changed again: judged below
+    waiting.clear();
+    const bool more = cursor_ < journal_.last_seq();
+    for (auto& [id, hash] : changed) {
+      if (is_embedded(id, hash)) continue;
+      if (more) waiting.emplace(id, std::move(hash));
+      else enqueue(id);
     }
   }
 }

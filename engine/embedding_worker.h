@@ -34,6 +34,7 @@ struct EmbeddingWorkerOptions {
   std::chrono::milliseconds backoff_base{1000};
   std::chrono::milliseconds backoff_max{30000};
   uint32_t attempts_max = 5;
+  size_t read_events_max = 1024;  // journal events per read while following commits
 };
 
 // Ids of live memories without a current embedding of `model`, at most `max`.
