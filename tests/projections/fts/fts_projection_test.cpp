@@ -1005,7 +1005,10 @@ TEST_CASE("eight threads search while the runner applies new events", "[fts][con
   CHECK(failures.load() == 0);
   CHECK(searches.load() >= 8 * 25);
   for (const auto& ids : seen)
-    for (const auto& id : ids) CHECK(known.count(id) == 1);
+    for (const auto& id : ids) {
+      INFO("unknown id '" << id << "' size " << id.size());
+      CHECK(known.count(id) == 1);
+    }
   CHECK(f.fts->document_count() == corpus().size() + 120);
   MemoryFilter all;
   all.include_deleted = true;
