@@ -26,6 +26,12 @@ struct FtsOptions {
   // Read the whole index back on open even when the machine has not restarted
   // since the last commit (by default only after a restart: see the .cpp).
   bool always_verify_on_open = false;
+  // A commit is not started with less free space than this, plus
+  // free_bytes_per_document for each document in it (capped at 64 MiB): apply
+  // fails with NoSpace and the runner retries. Xapian 1.4 can abort the
+  // process when the disk fills inside a commit.
+  uint64_t free_bytes_min = 8u << 20;
+  uint64_t free_bytes_per_document = 32u << 10;
 };
 
 struct FtsQuery {
