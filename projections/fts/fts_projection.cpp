@@ -694,7 +694,8 @@ Status FtsProjection::Impl::write(const std::vector<std::string>& order,
 // With the disk nearly full, no commit is started. Xapian 1.4 handles most
 // write errors, but when the disk filled inside commit_transaction an
 // exception once escaped through a noexcept frame in the library and aborted
-// the daemon (about one run in five of the daemon's disk-full test). The
+// the daemon (2 of about 11 runs of a script doing what fault_test's
+// disk-full case does). The
 // check leaves a race with other writers to the disk; it keeps the usual
 // case, a disk filling up, away from that path.
 Status FtsProjection::Impl::check_free_space(size_t documents) const {
